@@ -1,0 +1,575 @@
+//! Diagnostics: plain data, kept apart from rendering.
+//!
+//! Every pass pushes [`Diagnostic`]s into a [`Diagnostics`] sink and carries on; nothing stops at
+//! the first problem. [`render_human`] and [`render_json`] are the two renderers, shared by the CLI
+//! and the tests.
+
+use std::fmt;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use serde::Serialize;
+
+use crate::source::{SourceMap, Span};
+
+/// Stable diagnostic codes. The number never changes meaning; retired codes are not reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Code {
+    KdlSyntax,
+    NoStackFiles,
+    UnknownNode,
+    UnknownProperty,
+    WrongType,
+    WrongArity,
+    InvalidValue,
+    PortRange,
+    BadDuration,
+    BadSize,
+    BadName,
+    BadImage,
+    DuplicateDefinition,
+    ProjectCount,
+    DuplicateEnvKey,
+    MissingProperty,
+    BadUser,
+    UndefinedReference,
+    Cycle,
+    CapNotAllowed,
+    CapWithoutReason,
+    LooseningWithoutReason,
+    GpuCountOrDevices,
+    RequirementUnmet,
+    MissingImage,
+    DependencyLeftOut,
+    DuplicateHostPort,
+    UnpinnedImage,
+    ExceptionWithoutReason,
+    NoHardeningClass,
+    PinVarConflict,
+    McpName,
+    McpDescription,
+    McpVersion,
+    McpNoImage,
+    McpPort,
+    McpDuplicateName,
+}
+
+impl Code {
+    /// Every code, in number order (used by docs and the collision test).
+    pub const ALL: &'static [Code] = &[
+        Code::KdlSyntax,
+        Code::NoStackFiles,
+        Code::UnknownNode,
+        Code::UnknownProperty,
+        Code::WrongType,
+        Code::WrongArity,
+        Code::InvalidValue,
+        Code::PortRange,
+        Code::BadDuration,
+        Code::BadSize,
+        Code::BadName,
+        Code::BadImage,
+        Code::DuplicateDefinition,
+        Code::ProjectCount,
+        Code::DuplicateEnvKey,
+        Code::MissingProperty,
+        Code::BadUser,
+        Code::UndefinedReference,
+        Code::Cycle,
+        Code::CapNotAllowed,
+        Code::CapWithoutReason,
+        Code::LooseningWithoutReason,
+        Code::GpuCountOrDevices,
+        Code::RequirementUnmet,
+        Code::MissingImage,
+        Code::DependencyLeftOut,
+        Code::DuplicateHostPort,
+        Code::UnpinnedImage,
+        Code::ExceptionWithoutReason,
+        Code::NoHardeningClass,
+        Code::PinVarConflict,
+        Code::McpName,
+        Code::McpDescription,
+        Code::McpVersion,
+        Code::McpNoImage,
+        Code::McpPort,
+        Code::McpDuplicateName,
+    ];
+
+    /// The stable code printed with every diagnostic.
+    pub fn id(self) -> &'static str {
+        match self {
+            Code::KdlSyntax => "PMV001",
+            Code::NoStackFiles => "PMV002",
+            Code::UnknownNode => "PMV101",
+            Code::UnknownProperty => "PMV102",
+            Code::WrongType => "PMV103",
+            Code::WrongArity => "PMV104",
+            Code::InvalidValue => "PMV105",
+            Code::PortRange => "PMV106",
+            Code::BadDuration => "PMV107",
+            Code::BadSize => "PMV108",
+            Code::BadName => "PMV109",
+            Code::BadImage => "PMV110",
+            Code::DuplicateDefinition => "PMV111",
+            Code::ProjectCount => "PMV112",
+            Code::DuplicateEnvKey => "PMV113",
+            Code::MissingProperty => "PMV114",
+            Code::BadUser => "PMV115",
+            Code::UndefinedReference => "PMV201",
+            Code::Cycle => "PMV202",
+            Code::CapNotAllowed => "PMV301",
+            Code::CapWithoutReason => "PMV302",
+            Code::LooseningWithoutReason => "PMV303",
+            Code::GpuCountOrDevices => "PMV304",
+            Code::RequirementUnmet => "PMV305",
+            Code::MissingImage => "PMV306",
+            Code::DependencyLeftOut => "PMV307",
+            Code::DuplicateHostPort => "PMV308",
+            Code::UnpinnedImage => "PMV309",
+            Code::ExceptionWithoutReason => "PMV310",
+            Code::NoHardeningClass => "PMV311",
+            Code::PinVarConflict => "PMV312",
+            Code::McpName => "PMV401",
+            Code::McpDescription => "PMV402",
+            Code::McpVersion => "PMV403",
+            Code::McpNoImage => "PMV404",
+            Code::McpPort => "PMV405",
+            Code::McpDuplicateName => "PMV406",
+        }
+    }
+
+    /// A short kebab-case name, printed beside the id.
+    pub fn name(self) -> &'static str {
+        match self {
+            Code::KdlSyntax => "kdl-syntax",
+            Code::NoStackFiles => "no-stack-files",
+            Code::UnknownNode => "unknown-node",
+            Code::UnknownProperty => "unknown-property",
+            Code::WrongType => "wrong-type",
+            Code::WrongArity => "wrong-arity",
+            Code::InvalidValue => "invalid-value",
+            Code::PortRange => "port-range",
+            Code::BadDuration => "bad-duration",
+            Code::BadSize => "bad-size",
+            Code::BadName => "bad-name",
+            Code::BadImage => "bad-image",
+            Code::DuplicateDefinition => "duplicate-definition",
+            Code::ProjectCount => "project-count",
+            Code::DuplicateEnvKey => "duplicate-env-key",
+            Code::MissingProperty => "missing-property",
+            Code::BadUser => "bad-user",
+            Code::UndefinedReference => "undefined-reference",
+            Code::Cycle => "cycle",
+            Code::CapNotAllowed => "cap-not-allowed",
+            Code::CapWithoutReason => "cap-without-reason",
+            Code::LooseningWithoutReason => "loosening-without-reason",
+            Code::GpuCountOrDevices => "gpu-count-or-devices",
+            Code::RequirementUnmet => "requirement-unmet",
+            Code::MissingImage => "missing-image",
+            Code::DependencyLeftOut => "dependency-left-out",
+            Code::DuplicateHostPort => "duplicate-host-port",
+            Code::UnpinnedImage => "unpinned-image",
+            Code::ExceptionWithoutReason => "exception-without-reason",
+            Code::NoHardeningClass => "no-hardening-class",
+            Code::PinVarConflict => "pin-var-conflict",
+            Code::McpName => "mcp-name",
+            Code::McpDescription => "mcp-description",
+            Code::McpVersion => "mcp-version",
+            Code::McpNoImage => "mcp-no-image",
+            Code::McpPort => "mcp-port",
+            Code::McpDuplicateName => "mcp-duplicate-name",
+        }
+    }
+
+    /// One sentence for the docs table.
+    pub fn description(self) -> &'static str {
+        match self {
+            Code::KdlSyntax => "The file is not valid KDL 2.0.",
+            Code::NoStackFiles => "The stack directory holds no `.kdl` file.",
+            Code::UnknownNode => "A node name the language does not know in this place.",
+            Code::UnknownProperty => "A property the node does not take.",
+            Code::WrongType => "A value of the wrong type (string, integer, number, boolean).",
+            Code::WrongArity => "Too few or too many arguments for a node.",
+            Code::InvalidValue => "A value outside the allowed set.",
+            Code::PortRange => "A port outside 1..65535.",
+            Code::BadDuration => "Not a compose duration such as `500ms`, `10s` or `1m30s`.",
+            Code::BadSize => "Not a compose byte size such as `512m`, `1g` or `200M`.",
+            Code::BadName => "A name outside `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.",
+            Code::BadImage => "An image reference outside the OCI distribution grammar.",
+            Code::DuplicateDefinition => "A name defined twice (or a node given twice where once is allowed).",
+            Code::ProjectCount => "A stack needs exactly one `project` node.",
+            Code::DuplicateEnvKey => "The same environment key twice in one service body.",
+            Code::MissingProperty => "A required property or child is missing.",
+            Code::BadUser => "A hardening class user that is not numeric and non-root.",
+            Code::UndefinedReference => "A reference to a service, network, volume, secret, class, template or profile that is not defined.",
+            Code::Cycle => "A cycle in `depends-on`, `from=` or `extends=`.",
+            Code::CapNotAllowed => "`cap-add` of a capability the hardening class does not allow.",
+            Code::CapWithoutReason => "`cap-add` without `reason=` in a class that drops ALL.",
+            Code::LooseningWithoutReason => "A service loosens a setting of its class without `reason=`.",
+            Code::GpuCountOrDevices => "`gpu` needs exactly one of `count` and `device-ids`.",
+            Code::RequirementUnmet => "A hardened profile finds a class `require` entry unmet.",
+            Code::MissingImage => "A service without `image` in a profile with `source=\"image\"`.",
+            Code::DependencyLeftOut => "A dependency on a service that the profile leaves out.",
+            Code::DuplicateHostPort => "The same host ip/port/protocol published twice in one profile.",
+            Code::UnpinnedImage => "An image without `@sha256:` digest (error or warning by the profile's `pins`).",
+            Code::ExceptionWithoutReason => "`privileged`, `network-mode \"host\"`, `pid \"host\"`, `device`, `security-opt` or `hardening \"exempt\"` without `reason=`.",
+            Code::NoHardeningClass => "A service with no hardening class in a hardened profile.",
+            Code::PinVarConflict => "Two different images would be written to one pin variable.",
+            Code::McpName => "An MCP server name that is not reverse-DNS with exactly one slash.",
+            Code::McpDescription => "An MCP description over 100 characters.",
+            Code::McpVersion => "An MCP server without `version`.",
+            Code::McpNoImage => "An `mcp` node on a service with no image.",
+            Code::McpPort => "An MCP transport port the service does not expose.",
+            Code::McpDuplicateName => "Two services claim one MCP server name.",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}({})", self.id(), self.name())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A labelled span. The first label of a diagnostic is its primary one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    pub labels: Vec<Label>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(code, message)
+        }
+    }
+
+    pub fn label(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn primary_span(&self) -> Option<Span> {
+        self.labels.first().map(|l| l.span)
+    }
+}
+
+/// The sink every pass writes into.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn push(&mut self, d: Diagnostic) {
+        self.items.push(d);
+    }
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.items.extend(other.items);
+    }
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+    pub fn error_count(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+    pub fn warning_count(&self) -> usize {
+        self.items.len() - self.error_count()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter()
+    }
+
+    /// Turns every warning into an error (`--strict`).
+    pub fn make_strict(&mut self) {
+        for d in &mut self.items {
+            d.severity = Severity::Error;
+        }
+    }
+
+    /// Sorted by file, position and code, duplicates removed: the same input always reports the
+    /// same list in the same order.
+    pub fn into_sorted(mut self) -> Vec<Diagnostic> {
+        self.items.sort_by(|a, b| {
+            let ka = a.primary_span().map(|s| (s.file, s.start, s.len));
+            let kb = b.primary_span().map(|s| (s.file, s.start, s.len));
+            ka.cmp(&kb)
+                .then(a.code.cmp(&b.code))
+                .then(a.message.cmp(&b.message))
+        });
+        self.items.dedup();
+        self.items
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+/// A diagnostic joined with the sources it points into, for miette.
+struct Report<'a> {
+    diag: &'a Diagnostic,
+    severity: Severity,
+    message: String,
+    source: Option<NamedSource<String>>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Report<'a>>,
+    help: Option<String>,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        if self.related.is_empty() && self.source.is_some() && self.labels.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.diag.code))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h.as_str()) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(
+                self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+            ))
+        }
+    }
+}
+
+fn named_source(sources: &SourceMap, file: u32) -> NamedSource<String> {
+    let f = sources.file(file);
+    NamedSource::new(f.name.clone(), f.text.as_str().to_owned()).with_language("kdl")
+}
+
+fn build_report<'a>(sources: &SourceMap, diag: &'a Diagnostic) -> Report<'a> {
+    let primary_file = diag.primary_span().map(|s| s.file);
+    let mut labels = Vec::new();
+    let mut related = Vec::new();
+    for (i, label) in diag.labels.iter().enumerate() {
+        let span = SourceSpan::new((label.span.start as usize).into(), label.span.len as usize);
+        let text = if label.message.is_empty() {
+            None
+        } else {
+            Some(label.message.clone())
+        };
+        if Some(label.span.file) == primary_file {
+            labels.push(if i == 0 {
+                LabeledSpan::new_primary_with_span(text, span)
+            } else {
+                LabeledSpan::new_with_span(text, span)
+            });
+        } else {
+            // A label in another file becomes a related note with its own source.
+            related.push(Report {
+                diag,
+                severity: Severity::Warning,
+                message: format!("note: {}", label.message),
+                source: Some(named_source(sources, label.span.file)),
+                labels: vec![LabeledSpan::new_with_span(
+                    Some(label.message.clone()),
+                    span,
+                )],
+                related: Vec::new(),
+                help: None,
+            });
+        }
+    }
+    Report {
+        diag,
+        severity: diag.severity,
+        message: diag.message.clone(),
+        source: primary_file.map(|f| named_source(sources, f)),
+        labels,
+        related,
+        help: diag.help.clone(),
+    }
+}
+
+/// How human output is drawn.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions {
+    pub color: bool,
+    pub width: usize,
+}
+
+impl RenderOptions {
+    /// No color, no links, fixed width: what the snapshot tests use.
+    pub fn plain() -> Self {
+        Self {
+            color: false,
+            width: 100,
+        }
+    }
+}
+
+/// Renders one diagnostic with miette: file, line and column, underlined span, help.
+pub fn render_human(sources: &SourceMap, diag: &Diagnostic, options: RenderOptions) -> String {
+    let theme = if options.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_width(options.width)
+        .with_context_lines(1);
+    let report = build_report(sources, diag);
+    let mut out = String::new();
+    if handler.render_report(&mut out, &report).is_err() {
+        out = format!("{}: {}\n", diag.code, diag.message);
+    }
+    out
+}
+
+/// The JSON shape of `--message-format json`: one object per diagnostic.
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic<'a> {
+    pub file: Option<&'a str>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub message: &'a str,
+    pub help: Option<&'a str>,
+}
+
+pub fn to_json<'a>(sources: &'a SourceMap, diag: &'a Diagnostic) -> JsonDiagnostic<'a> {
+    let (file, line, column) = match diag.primary_span() {
+        Some(span) => {
+            let (l, c) = sources.line_col(span);
+            (Some(sources.file(span.file).name.as_str()), Some(l), Some(c))
+        }
+        None => (None, None, None),
+    };
+    JsonDiagnostic {
+        file,
+        line,
+        column,
+        code: diag.code.id(),
+        name: diag.code.name(),
+        severity: diag.severity,
+        message: &diag.message,
+        help: diag.help.as_deref(),
+    }
+}
+
+/// One JSON object per line.
+pub fn render_json(sources: &SourceMap, diag: &Diagnostic) -> String {
+    serde_json::to_string(&to_json(sources, diag)).unwrap_or_default()
+}
+
+/// "did you mean" for names: the closest candidate within a similarity threshold.
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let mut best: Option<(f64, &'a str)> = None;
+    for c in candidates {
+        let score = strsim::jaro_winkler(name, c);
+        let close = score >= 0.8 || strsim::levenshtein(name, c) <= (name.len() / 3).max(1);
+        if close && best.is_none_or(|(s, b)| score > s || (score == s && c < b)) {
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// A help line with a did-you-mean, or the list of what exists.
+pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str> + Clone) -> String {
+    if let Some(s) = did_you_mean(name, candidates.clone()) {
+        return format!("did you mean `{s}`?");
+    }
+    let mut all: Vec<&str> = candidates.into_iter().collect();
+    all.sort_unstable();
+    all.dedup();
+    if all.is_empty() {
+        "none is defined".to_string()
+    } else if all.len() <= 12 {
+        format!(
+            "expected one of: {}",
+            all.iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    } else {
+        format!("{} are defined; none is close to `{name}`", all.len())
+    }
+}

@@ -1,0 +1,138 @@
+//! pmovesc: compile typed KDL container stacks into deterministic compose files.
+//!
+//! The passes are pure and run in this order: [`syntax`] (KDL text -> document),
+//! [`decode`] (document -> typed, span-carrying [`model`]), [`resolve`] (templates, `extends`,
+//! `when`, defaults), [`validate`] (rules with stable codes), [`lower`] (a compose model per
+//! profile) and [`emit`] (YAML and the pin file). Reading and writing files happens at the edge,
+//! in [`fs`] and the CLI.
+
+pub mod diag;
+pub mod source;
+pub mod syntax;
+pub mod values;
+pub mod vocabulary;
+pub mod model;
+pub mod decode;
+pub mod resolve;
+pub mod validate;
+pub mod lower;
+pub mod emit;
+pub mod check;
+pub mod fs;
+
+use std::collections::BTreeMap;
+
+use diag::{Code, Diagnostic, Diagnostics};
+use source::SourceMap;
+
+/// What a build is asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Build only these profiles (empty: all).
+    pub profiles: Vec<String>,
+    /// Warnings are errors.
+    pub strict: bool,
+    /// The command written into headers, e.g. `pmovesc build stacks -o pmoves`.
+    pub regenerate: String,
+}
+
+/// The result of compiling a stack: generated files (name -> contents) when there is no error,
+/// and every diagnostic, sorted.
+#[derive(Debug, Clone, Default)]
+pub struct Output {
+    pub files: BTreeMap<String, String>,
+    /// Every file name a full build of this stack produces (for `check`'s orphan detection).
+    pub all_file_names: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Output {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == diag::Severity::Error)
+    }
+}
+
+/// Parses, decodes, resolves and validates a stack; returns the resolved stack when it has no
+/// error, and the diagnostics either way.
+pub fn analyze(sources: &SourceMap) -> (Option<resolve::Resolved>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    if sources.is_empty() {
+        diags.push(
+            Diagnostic::error(Code::NoStackFiles, "the stack directory holds no `.kdl` file")
+                .help("write the stack in `*.kdl` files below the directory"),
+        );
+        return (None, diags);
+    }
+    let mut stack = model::Stack::default();
+    for (id, _) in sources.files() {
+        if let Some(doc) = syntax::parse(sources, id, &mut diags) {
+            stack.absorb(decode::decode(id, &doc, &mut diags));
+        }
+    }
+    let resolved = resolve::resolve(stack, &mut diags);
+    if let Some(r) = &resolved {
+        validate::validate(r, &mut diags);
+    }
+    (resolved, diags)
+}
+
+/// Compiles a stack into its output files. All or nothing: any error leaves `files` empty.
+pub fn compile(sources: &SourceMap, options: &Options) -> Output {
+    let (resolved, mut diags) = analyze(sources);
+    let mut output = Output::default();
+    let Some(stack) = resolved else {
+        output.diagnostics = finish(diags, options.strict);
+        return output;
+    };
+    for wanted in &options.profiles {
+        if !stack.profiles.iter().any(|p| &p.name.value == wanted) {
+            let names: Vec<&str> = stack.profiles.iter().map(|p| p.name.value.as_str()).collect();
+            diags.push(
+                Diagnostic::error(
+                    Code::UndefinedReference,
+                    format!("profile `{wanted}` is not defined"),
+                )
+                .help(diag::suggest(wanted, names.iter().copied())),
+            );
+        }
+    }
+    output.all_file_names = stack.profiles.iter().map(|p| p.file_name()).collect();
+    output.all_file_names.push(stack.pin_file.clone());
+    output.all_file_names.sort();
+    let failed = diags.has_errors() || (options.strict && !diags.is_empty());
+    if failed {
+        output.diagnostics = finish(diags, options.strict);
+        return output;
+    }
+    let mut pins = BTreeMap::new();
+    for profile in &stack.profiles {
+        if !options.profiles.is_empty() && !options.profiles.contains(&profile.name.value) {
+            continue;
+        }
+        let compose = lower::lower(&stack, profile);
+        let shapes: Vec<(&str, model::ServiceBody)> = stack
+            .services
+            .iter()
+            .filter_map(|(n, s)| stack.shape(s, profile).map(|b| (n.as_str(), b)))
+            .collect();
+        emit::collect_pins(&stack, shapes.iter().map(|(n, b)| (*n, b)), &mut pins);
+        output.files.insert(
+            profile.file_name(),
+            emit::compose_yaml(&compose, &options.regenerate),
+        );
+    }
+    output
+        .files
+        .insert(stack.pin_file.clone(), emit::pin_file(&pins, &options.regenerate));
+    output.diagnostics = finish(diags, options.strict);
+    output
+}
+
+fn finish(mut diags: Diagnostics, strict: bool) -> Vec<Diagnostic> {
+    if strict {
+        diags.make_strict();
+    }
+    diags.into_sorted()
+}

@@ -1,0 +1,418 @@
+//! Resolution: name tables (each name defined once), templates (`from=`), hardening classes
+//! (`extends=`), default profiles, and the shape of a service in a profile (`when`, `only-in`).
+//!
+//! The merge rule, shared by `from=`, `extends=` and `when`: a node the overlay sets replaces the
+//! base's node of the same name, except keyed repeatable nodes (ports by container port and
+//! protocol, env by key, volumes and tmpfs by target, networks, labels, secrets, dependencies,
+//! capabilities, extra hosts, ulimits and devices by name), which merge by key. `build` merges
+//! property by property, so a `when` can change only the Dockerfile.
+
+use indexmap::IndexMap;
+
+use crate::diag::{Code, Diagnostic, Diagnostics, suggest};
+use crate::model::*;
+use crate::source::{Span, Spanned};
+use crate::values::default_pin_var;
+
+/// The built-in class that opts a service out of hardening (with `reason=`).
+pub const EXEMPT: &str = "exempt";
+
+/// A stack with every name resolved and every inheritance applied.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub project_name: String,
+    pub env_files: Vec<EnvFile>,
+    pub pin_file: String,
+    pub default_hardening: Option<Spanned<String>>,
+    pub profiles: Vec<Profile>,
+    pub classes: IndexMap<String, ResolvedClass>,
+    pub networks: IndexMap<String, Network>,
+    pub volumes: IndexMap<String, Volume>,
+    pub secrets: IndexMap<String, Secret>,
+    /// Sorted by name.
+    pub services: IndexMap<String, ResolvedService>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResolvedClass {
+    pub name: Spanned<String>,
+    pub body: ClassBody,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResolvedService {
+    pub name: Spanned<String>,
+    /// The service merged over its template chain; `when` blocks still pending.
+    pub body: ServiceBody,
+    pub span: Span,
+}
+
+/// Does a `when`/`only-in` selector pick this profile? A profile name picks that profile;
+/// `gpu` and `hardened` also pick every profile with `gpu=#true` / `hardened=#true`.
+pub fn selects(selector: &str, profile: &Profile) -> bool {
+    selector == profile.name.value
+        || (selector == "gpu" && profile.gpu)
+        || (selector == "hardened" && profile.hardened)
+}
+
+impl Resolved {
+    /// The service as it looks in a profile, or `None` when the profile leaves it out.
+    pub fn shape(&self, service: &ResolvedService, profile: &Profile) -> Option<ServiceBody> {
+        if let Some(only) = &service.body.only_in
+            && !only.value.iter().any(|s| selects(&s.value, profile))
+        {
+            return None;
+        }
+        let mut body = service.body.clone();
+        let mut pin_var = body.pin_var.clone();
+        for when in &service.body.whens {
+            if selects(&when.selector.value, profile) {
+                if when.body.image.is_some() && when.body.pin_var.is_none() {
+                    // A different image needs its own pin variable.
+                    let base = default_pin_var(&service.name.value);
+                    let var = format!(
+                        "{}_{}_IMAGE",
+                        base.trim_end_matches("_IMAGE"),
+                        default_pin_var(&when.selector.value).trim_end_matches("_IMAGE")
+                    );
+                    pin_var = Some(Setting::new(var, when.selector.span));
+                } else if when.body.pin_var.is_some() {
+                    pin_var = when.body.pin_var.clone();
+                }
+                body = merge_body(&body, &when.body);
+            }
+        }
+        body.pin_var = pin_var;
+        body.whens.clear();
+        Some(body)
+    }
+
+    /// The pin variable of a shaped service.
+    pub fn pin_var(&self, service: &str, body: &ServiceBody) -> String {
+        body.pin_var
+            .as_ref()
+            .map(|p| p.value.clone())
+            .unwrap_or_else(|| default_pin_var(service))
+    }
+
+    /// The class a shaped service uses: its own, else the project default.
+    pub fn class_of(&self, body: &ServiceBody) -> Option<Spanned<String>> {
+        match &body.hardening {
+            Some(h) => Some(Spanned::new(h.value.clone(), h.span)),
+            None => self.default_hardening.clone(),
+        }
+    }
+}
+
+/// Resolves a decoded stack. Reports duplicate names, a missing or repeated project, undefined
+/// and cyclic `from=`/`extends=`, and returns what could be resolved.
+pub fn resolve(stack: Stack, diags: &mut Diagnostics) -> Option<Resolved> {
+    let project = match stack.projects.as_slice() {
+        [] => {
+            diags.push(
+                Diagnostic::error(Code::ProjectCount, "the stack has no `project` node")
+                    .help("add `project \"<name>\"` to one of the stack files"),
+            );
+            None
+        }
+        [one] => Some(one.clone()),
+        [first, rest @ ..] => {
+            for p in rest {
+                diags.push(
+                    Diagnostic::error(Code::ProjectCount, "the stack has more than one `project` node")
+                        .label(p.span, "second project")
+                        .label(first.span, "first project")
+                        .help("keep exactly one `project` node"),
+                );
+            }
+            Some(first.clone())
+        }
+    };
+
+    let classes = table(stack.classes, "hardening class", |c| &c.name, diags);
+    let networks = table(stack.networks, "network", |n| &n.key, diags);
+    let volumes = table(stack.volumes, "volume", |v| &v.key, diags);
+    let secrets = table(stack.secrets, "secret", |s| &s.key, diags);
+    let templates = table(stack.templates, "template", |t| &t.name, diags);
+    let profiles = table(stack.profiles, "profile", |p| &p.name, diags);
+    let services = table(stack.services, "service", |s| &s.name, diags);
+
+    if let Some(c) = classes.get(EXEMPT) {
+        diags.push(
+            Diagnostic::error(Code::DuplicateDefinition, "`exempt` is a built-in class name")
+                .label(c.name.span, "cannot be redefined")
+                .help("choose another name for this class"),
+        );
+    }
+
+    // Templates: resolve `from=` chains.
+    let mut resolved_templates: IndexMap<String, ServiceBody> = IndexMap::new();
+    for name in templates.keys() {
+        resolve_chain(
+            name,
+            &templates,
+            &mut resolved_templates,
+            &mut Vec::new(),
+            "template",
+            |t| t.from.as_ref(),
+            |t| t.body.clone(),
+            merge_body,
+            diags,
+        );
+    }
+
+    // Hardening classes: resolve `extends=` chains.
+    let mut resolved_bodies: IndexMap<String, ClassBody> = IndexMap::new();
+    for name in classes.keys() {
+        resolve_chain(
+            name,
+            &classes,
+            &mut resolved_bodies,
+            &mut Vec::new(),
+            "hardening class",
+            |c| c.extends.as_ref(),
+            |c| c.body.clone(),
+            merge_class,
+            diags,
+        );
+    }
+    let classes: IndexMap<String, ResolvedClass> = classes
+        .into_iter()
+        .map(|(name, c)| {
+            let body = resolved_bodies.swap_remove(&name).unwrap_or(c.body);
+            (
+                name,
+                ResolvedClass {
+                    name: c.name,
+                    body,
+                    span: c.span,
+                },
+            )
+        })
+        .collect();
+
+    // Services: start from the template.
+    let mut resolved_services = IndexMap::new();
+    for (name, s) in services {
+        let body = match &s.from {
+            Some(from) => match resolved_templates.get(&from.value) {
+                Some(t) => merge_body(t, &s.body),
+                None => {
+                    if !templates.contains_key(&from.value) {
+                        undefined(diags, "template", from, templates.keys());
+                    }
+                    s.body.clone()
+                }
+            },
+            None => s.body.clone(),
+        };
+        resolved_services.insert(
+            name,
+            ResolvedService {
+                name: s.name,
+                body,
+                span: s.span,
+            },
+        );
+    }
+    resolved_services.sort_keys();
+
+    let mut profiles: Vec<Profile> = profiles.into_values().collect();
+    if profiles.is_empty() {
+        profiles = default_profiles();
+    }
+
+    let project = project?;
+    Some(Resolved {
+        project_name: project.name.value,
+        env_files: project.env_files.unwrap_or_default(),
+        pin_file: project
+            .pin_file
+            .map(|p| p.value)
+            .unwrap_or_else(|| "env.shared".into()),
+        default_hardening: project.default_hardening,
+        profiles,
+        classes,
+        networks,
+        volumes,
+        secrets,
+        services: resolved_services,
+    })
+}
+
+/// The four profiles of a stack that declares none.
+pub fn default_profiles() -> Vec<Profile> {
+    let span = Span::new(0, 0, 0);
+    let p = |name: &str, source, pins, hardened, gpu| Profile {
+        name: Spanned::new(name.to_string(), span),
+        source,
+        pins,
+        hardened,
+        gpu,
+        file: None,
+        span,
+    };
+    vec![
+        p("dev-local", Source::Build, PinPolicy::Off, false, false),
+        p("published", Source::Image, PinPolicy::Warn, false, false),
+        p("hardened", Source::Image, PinPolicy::Warn, true, false),
+        p("gpu", Source::Image, PinPolicy::Warn, true, true),
+    ]
+}
+
+/// Builds a name table, reporting second definitions with both places.
+fn table<T>(
+    items: Vec<T>,
+    kind: &str,
+    name: impl Fn(&T) -> &Spanned<String>,
+    diags: &mut Diagnostics,
+) -> IndexMap<String, T> {
+    let mut map: IndexMap<String, T> = IndexMap::with_capacity(items.len());
+    for item in items {
+        let n = name(&item).clone();
+        if let Some(first) = map.get(&n.value) {
+            diags.push(
+                Diagnostic::error(
+                    Code::DuplicateDefinition,
+                    format!("{kind} `{}` is defined twice", n.value),
+                )
+                .label(n.span, "defined again here")
+                .label(name(first).span, "first defined here")
+                .help(format!("rename one of them or remove the second {kind}")),
+            );
+            continue;
+        }
+        map.insert(n.value, item);
+    }
+    map
+}
+
+pub(crate) fn undefined<'a>(
+    diags: &mut Diagnostics,
+    kind: &str,
+    name: &Spanned<String>,
+    candidates: impl IntoIterator<Item = &'a String>,
+) {
+    let candidates: Vec<&str> = candidates.into_iter().map(String::as_str).collect();
+    diags.push(
+        Diagnostic::error(
+            Code::UndefinedReference,
+            format!("{kind} `{}` is not defined", name.value),
+        )
+        .label(name.span, format!("no such {kind}"))
+        .help(suggest(&name.value, candidates.iter().copied())),
+    );
+}
+
+/// Resolves one `from=`/`extends=` chain with memoisation and cycle detection.
+#[allow(clippy::too_many_arguments)]
+fn resolve_chain<T, B: Clone>(
+    name: &str,
+    defs: &IndexMap<String, T>,
+    done: &mut IndexMap<String, B>,
+    path: &mut Vec<String>,
+    kind: &str,
+    parent: impl Fn(&T) -> Option<&Spanned<String>> + Copy,
+    own: impl Fn(&T) -> B + Copy,
+    merge: fn(&B, &B) -> B,
+    diags: &mut Diagnostics,
+) -> Option<B> {
+    if let Some(b) = done.get(name) {
+        return Some(b.clone());
+    }
+    let def = defs.get(name)?;
+    if let Some(pos) = path.iter().position(|p| p == name) {
+        let cycle: Vec<&str> = path[pos..].iter().map(String::as_str).chain([name]).collect();
+        let link = parent(def).map(|p| p.span).unwrap_or(Span::new(0, 0, 0));
+        diags.push(
+            Diagnostic::error(
+                Code::Cycle,
+                format!("{kind}s inherit in a cycle: {}", cycle.join(" -> ")),
+            )
+            .label(link, "this link closes the cycle")
+            .help("break the cycle by removing one inheritance"),
+        );
+        return None;
+    }
+    path.push(name.to_string());
+    let body = match parent(def) {
+        Some(p) if defs.contains_key(&p.value) => {
+            match resolve_chain(&p.value, defs, done, path, kind, parent, own, merge, diags) {
+                Some(base) => merge(&base, &own(def)),
+                None => own(def),
+            }
+        }
+        Some(p) => {
+            undefined(diags, kind, p, defs.keys());
+            own(def)
+        }
+        None => own(def),
+    };
+    path.pop();
+    done.insert(name.to_string(), body.clone());
+    Some(body)
+}
+
+fn merge_map<K: std::hash::Hash + Eq + Clone, V: Clone>(
+    base: &IndexMap<K, V>,
+    over: &IndexMap<K, V>,
+) -> IndexMap<K, V> {
+    let mut out = base.clone();
+    for (k, v) in over {
+        out.insert(k.clone(), v.clone());
+    }
+    out
+}
+
+macro_rules! overlay {
+    ($base:ident, $over:ident; opt: $($o:ident),*; map: $($m:ident),*) => {{
+        let mut out = $base.clone();
+        $( if $over.$o.is_some() { out.$o = $over.$o.clone(); } )*
+        $( out.$m = merge_map(&$base.$m, &$over.$m); )*
+        out
+    }};
+}
+
+/// `over` applied on top of `base` by the merge rule.
+pub fn merge_body(base: &ServiceBody, over: &ServiceBody) -> ServiceBody {
+    let mut out = overlay!(base, over;
+        opt: description, image, pin_var, groups, command, entrypoint, env_files, expose,
+             healthcheck, resources, reserve, hardening, cap_drop, no_new_privileges, user,
+             read_only, restart, pids_limit, shm_size, init, stop_grace_period, stop_signal,
+             working_dir, hostname, privileged, network_mode, pid, gpu, only_in, mcp;
+        map: env, ports, networks, volumes, tmpfs, secrets, depends_on, cap_add, extra_hosts,
+             labels, ulimits, security_opt, devices);
+    out.build = match (&base.build, &over.build) {
+        (Some(b), Some(o)) => {
+            let mut build = b.value.clone();
+            let ov = &o.value;
+            if ov.context.is_some() {
+                build.context = ov.context.clone();
+            }
+            if ov.dockerfile.is_some() {
+                build.dockerfile = ov.dockerfile.clone();
+            }
+            if ov.target.is_some() {
+                build.target = ov.target.clone();
+            }
+            build.args = merge_map(&b.value.args, &ov.args);
+            Some(Setting {
+                value: build,
+                span: o.span,
+                reason: o.reason.clone(),
+            })
+        }
+        (b, o) => o.clone().or_else(|| b.clone()),
+    };
+    out.whens = base.whens.iter().chain(&over.whens).cloned().collect();
+    out
+}
+
+/// `over` applied on top of `base` for hardening classes.
+pub fn merge_class(base: &ClassBody, over: &ClassBody) -> ClassBody {
+    overlay!(base, over;
+        opt: no_new_privileges, cap_drop, allow_cap, restart, user, read_only, pids_limit,
+             require, shm_size, resources, reserve;
+        map: tmpfs, security_opt)
+}

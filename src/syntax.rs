@@ -1,0 +1,50 @@
+//! KDL text -> document, or diagnostics that name the file.
+
+use kdl::KdlDocument;
+
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::source::{FileId, SourceMap, Span};
+
+/// Parses one file as KDL 2.0. On failure, every syntax error kdl reports is re-wrapped with the
+/// file's name and span; a KDL 1 keyword (`true`, `false`, `null`) gets a hint to write `#true`.
+pub fn parse(sources: &SourceMap, file: FileId, diags: &mut Diagnostics) -> Option<KdlDocument> {
+    let text = sources.file(file).text.as_str();
+    match KdlDocument::parse_v2(text) {
+        Ok(doc) => Some(doc),
+        Err(err) => {
+            if err.diagnostics.is_empty() {
+                diags.push(
+                    Diagnostic::error(Code::KdlSyntax, "the file is not valid KDL 2.0")
+                        .label(Span::new(file, 0, 0), "here"),
+                );
+            }
+            for d in err.diagnostics {
+                let span = Span::from_miette(file, d.span);
+                let message = d
+                    .message
+                    .clone()
+                    .unwrap_or_else(|| "invalid KDL syntax".to_string());
+                let mut diag = Diagnostic::error(Code::KdlSyntax, format!("KDL syntax: {message}"))
+                    .label(span, d.label.clone().unwrap_or_else(|| "here".into()));
+                let word = keyword_near(sources, span);
+                if let Some(word) = word {
+                    diag = diag.help(format!(
+                        "KDL 2.0 writes `{word}` as `#{word}` (this looks like KDL 1 syntax)"
+                    ));
+                } else if let Some(help) = d.help {
+                    diag = diag.help(help);
+                }
+                diags.push(diag);
+            }
+            None
+        }
+    }
+}
+
+/// The KDL 1 keyword (`true`, `false`, `null`) an error span points at, if any.
+fn keyword_near(sources: &SourceMap, span: Span) -> Option<&'static str> {
+    let text = sources.slice(span);
+    ["true", "false", "null"]
+        .into_iter()
+        .find(|word| text == *word)
+}
