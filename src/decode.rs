@@ -214,7 +214,7 @@ impl Decoder<'_> {
                     ),
                 )
                 .label(n.head(), "argument missing")
-                .help(format!("{}: {}", name, spec.doc)),
+                .help(format!("`{name}`: {}", lower_first(spec.doc))),
             );
         }
         if let Some(max) = spec.args.max
@@ -233,7 +233,7 @@ impl Decoder<'_> {
             self.push(
                 Diagnostic::error(Code::WrongArity, msg)
                     .label(extra, "unexpected argument")
-                    .help(format!("remove it; {}", spec.doc)),
+                    .help(format!("remove the extra argument; `{name}`: {}", lower_first(spec.doc))),
             );
         }
         let arg_checked = spec.args.max.map_or(args.len(), |m| args.len().min(m));
@@ -320,10 +320,14 @@ impl Decoder<'_> {
             false
         };
         let bad = |this: &mut Self, code: Code, msg: String| {
+            let shown = scalar_string(v).unwrap_or_default();
             this.push(
-                Diagnostic::error(code, format!("invalid {what}: {msg}"))
-                    .label(span, msg.clone())
-                    .help(code_help(code)),
+                Diagnostic::error(
+                    code,
+                    format!("{what}: `{shown}` is not {}", ty.describe()),
+                )
+                .label(span, msg)
+                .help(code_help(code)),
             );
             false
         };
@@ -507,12 +511,19 @@ impl Decoder<'_> {
                     span,
                 }),
                 "profile" => stack.profiles.push(self.profile(n, name)),
-                "service" => stack.services.push(Service {
-                    name,
-                    from: n.prop_spanned("from"),
-                    body: self.service_body(n, "this service", false),
-                    span,
-                }),
+                "service" => {
+                    let before = self.diags.error_count();
+                    let body = self.service_body(n, "this service", false);
+                    if self.diags.error_count() > before {
+                        stack.tainted.insert(name.value.clone());
+                    }
+                    stack.services.push(Service {
+                        name,
+                        from: n.prop_spanned("from"),
+                        body,
+                        span,
+                    });
+                }
                 _ => {}
             }
         }
@@ -1059,6 +1070,14 @@ fn gpu(c: Node<'_>) -> Gpu {
     }
 }
 
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect::<String>().trim_end_matches('.').to_string(),
+        None => String::new(),
+    }
+}
+
 fn type_help(ty: ValueType, v: &KdlValue) -> String {
     match (ty, v) {
         (ValueType::Bool, KdlValue::String(s)) if s == "true" || s == "false" => {
@@ -1085,6 +1104,7 @@ fn code_help(code: Code) -> String {
         Code::BadImage => {
             "image references are `[registry/]path[:tag][@sha256:<64 hex>]`, with a lowercase path".into()
         }
+        Code::InvalidValue => "see docs/stack-language.md for the values allowed here".into(),
         _ => code.description().into(),
     }
 }

@@ -294,6 +294,7 @@ impl Diagnostic {
 #[derive(Debug, Default, Clone)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
+    errors: usize,
 }
 
 impl Diagnostics {
@@ -301,19 +302,20 @@ impl Diagnostics {
         Self::default()
     }
     pub fn push(&mut self, d: Diagnostic) {
+        if d.severity == Severity::Error {
+            self.errors += 1;
+        }
         self.items.push(d);
     }
     pub fn extend(&mut self, other: Diagnostics) {
+        self.errors += other.errors;
         self.items.extend(other.items);
     }
     pub fn has_errors(&self) -> bool {
-        self.items.iter().any(|d| d.severity == Severity::Error)
+        self.errors > 0
     }
     pub fn error_count(&self) -> usize {
-        self.items
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count()
+        self.errors
     }
     pub fn warning_count(&self) -> usize {
         self.items.len() - self.error_count()
@@ -330,6 +332,7 @@ impl Diagnostics {
         for d in &mut self.items {
             d.severity = Severity::Error;
         }
+        self.errors = self.items.len();
     }
 
     /// Sorted by file, position and code, duplicates removed: the same input always reports the

@@ -131,8 +131,9 @@ pub fn write_outputs(
     Ok(report)
 }
 
-/// The regenerate command for headers, independent of the directory it is run from: the stack
-/// path is written relative to the output directory's parent, e.g. `pmovesc build stacks -o
+/// The regenerate command for headers, independent of the directory it is run from: both
+/// paths are written relative to the root of the git repository holding the output directory
+/// (or, outside a repository, to the output directory's parent), e.g. `pmovesc build stacks -o
 /// pmoves`. Never absolute.
 pub fn regenerate_command(stack: &Path, out: &Path) -> String {
     let abs = |p: &Path| -> PathBuf {
@@ -144,13 +145,18 @@ pub fn regenerate_command(stack: &Path, out: &Path) -> String {
         normalize(&p)
     };
     let (stack, out) = (abs(stack), abs(out));
-    let base = out.parent().map(Path::to_path_buf).unwrap_or_default();
-    let out_name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| ".".into());
-    let stack_rel = relative(&stack, &base);
-    format!("pmovesc build {stack_rel} -o {out_name}")
+    let base = out
+        .ancestors()
+        .skip(1)
+        .find(|dir| dir.join(".git").exists())
+        .or_else(|| out.parent())
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    format!(
+        "pmovesc build {} -o {}",
+        relative(&stack, &base),
+        relative(&out, &base)
+    )
 }
 
 fn normalize(p: &Path) -> PathBuf {

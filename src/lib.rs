@@ -43,6 +43,8 @@ pub struct Output {
     pub files: BTreeMap<String, String>,
     /// Every file name a full build of this stack produces (for `check`'s orphan detection).
     pub all_file_names: Vec<String>,
+    /// The compose model each profile file was emitted from (file name -> model).
+    pub models: BTreeMap<String, lower::ComposeFile>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -66,10 +68,17 @@ pub fn analyze(sources: &SourceMap) -> (Option<resolve::Resolved>, Diagnostics) 
         return (None, diags);
     }
     let mut stack = model::Stack::default();
+    let mut unreadable = false;
     for (id, _) in sources.files() {
-        if let Some(doc) = syntax::parse(sources, id, &mut diags) {
-            stack.absorb(decode::decode(id, &doc, &mut diags));
+        match syntax::parse(sources, id, &mut diags) {
+            Some(doc) => stack.absorb(decode::decode(id, &doc, &mut diags)),
+            None => unreadable = true,
         }
+    }
+    if unreadable {
+        // A file that does not parse hides its definitions: resolving now would only report
+        // everything it defines as missing.
+        return (None, diags);
     }
     let resolved = resolve::resolve(stack, &mut diags);
     if let Some(r) = &resolved {
@@ -122,6 +131,7 @@ pub fn compile(sources: &SourceMap, options: &Options) -> Output {
             profile.file_name(),
             emit::compose_yaml(&compose, &options.regenerate),
         );
+        output.models.insert(profile.file_name(), compose);
     }
     output
         .files

@@ -38,6 +38,9 @@ pub struct Stack {
     pub templates: Vec<Template>,
     pub profiles: Vec<Profile>,
     pub services: Vec<Service>,
+    /// Services whose bodies had decode errors: rules that would only repeat those errors
+    /// (a missing image after a malformed `image`, say) skip them.
+    pub tainted: std::collections::BTreeSet<String>,
 }
 
 impl Stack {
@@ -51,6 +54,7 @@ impl Stack {
         self.templates.extend(other.templates);
         self.profiles.extend(other.profiles);
         self.services.extend(other.services);
+        self.tainted.extend(other.tainted);
     }
 }
 

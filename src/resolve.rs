@@ -31,6 +31,8 @@ pub struct Resolved {
     pub secrets: IndexMap<String, Secret>,
     /// Sorted by name.
     pub services: IndexMap<String, ResolvedService>,
+    /// Services whose bodies had decode errors (see [`Stack::tainted`]).
+    pub tainted: std::collections::BTreeSet<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -130,6 +132,7 @@ pub fn resolve(stack: Stack, diags: &mut Diagnostics) -> Option<Resolved> {
         }
     };
 
+    let tainted = stack.tainted;
     let classes = table(stack.classes, "hardening class", |c| &c.name, diags);
     let networks = table(stack.networks, "network", |n| &n.key, diags);
     let volumes = table(stack.volumes, "volume", |v| &v.key, diags);
@@ -238,6 +241,7 @@ pub fn resolve(stack: Stack, diags: &mut Diagnostics) -> Option<Resolved> {
         volumes,
         secrets,
         services: resolved_services,
+        tainted,
     })
 }
 
@@ -328,7 +332,7 @@ fn resolve_chain<T, B: Clone>(
         diags.push(
             Diagnostic::error(
                 Code::Cycle,
-                format!("{kind}s inherit in a cycle: {}", cycle.join(" -> ")),
+                format!("{} inherit in a cycle: {}", plural(kind), cycle.join(" -> ")),
             )
             .label(link, "this link closes the cycle")
             .help("break the cycle by removing one inheritance"),
@@ -352,6 +356,14 @@ fn resolve_chain<T, B: Clone>(
     path.pop();
     done.insert(name.to_string(), body.clone());
     Some(body)
+}
+
+fn plural(kind: &str) -> String {
+    if kind.ends_with('s') {
+        format!("{kind}es")
+    } else {
+        format!("{kind}s")
+    }
 }
 
 fn merge_map<K: std::hash::Hash + Eq + Clone, V: Clone>(

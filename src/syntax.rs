@@ -24,16 +24,23 @@ pub fn parse(sources: &SourceMap, file: FileId, diags: &mut Diagnostics) -> Opti
                     .message
                     .clone()
                     .unwrap_or_else(|| "invalid KDL syntax".to_string());
-                let mut diag = Diagnostic::error(Code::KdlSyntax, format!("KDL syntax: {message}"))
-                    .label(span, d.label.clone().unwrap_or_else(|| "here".into()));
-                let word = keyword_near(sources, span);
-                if let Some(word) = word {
-                    diag = diag.help(format!(
-                        "KDL 2.0 writes `{word}` as `#{word}` (this looks like KDL 1 syntax)"
-                    ));
-                } else if let Some(help) = d.help {
-                    diag = diag.help(help);
-                }
+                let diag = match keyword_near(sources, span) {
+                    Some(word) => Diagnostic::error(
+                        Code::KdlSyntax,
+                        format!("KDL syntax: `{word}` is a KDL 1 keyword"),
+                    )
+                    .label(span, "bare keywords are not values in KDL 2.0")
+                    .help(format!("KDL 2.0 writes `{word}` as `#{word}`")),
+                    None => {
+                        let label = d.label.clone().unwrap_or_else(|| "here".into());
+                        let diag = Diagnostic::error(Code::KdlSyntax, format!("KDL syntax: {message}"))
+                            .label(span, label);
+                        match d.help {
+                            Some(help) => diag.help(help),
+                            None => diag.help("see https://kdl.dev for KDL 2.0 syntax"),
+                        }
+                    }
+                };
                 diags.push(diag);
             }
             None

@@ -33,6 +33,103 @@ pub fn validate(stack: &Resolved, diags: &mut Diagnostics) {
     }
     check_dependency_cycles(stack, diags);
     check_profiles(stack, diags);
+    check_mcp(stack, diags);
+}
+
+/// MCP servers: what the official registry would reject, and ports the service does not have.
+fn check_mcp(stack: &Resolved, diags: &mut Diagnostics) {
+    let mut claimed: HashMap<&str, (&str, Span)> = HashMap::new();
+    for (name, service) in &stack.services {
+        let body = &service.body;
+        let Some(mcp) = &body.mcp else { continue };
+        let m = &mcp.value;
+        if let Err(why) = check_mcp_name(&m.name.value) {
+            diags.push(
+                Diagnostic::error(Code::McpName, format!("`{}` is not a valid MCP server name", m.name.value))
+                    .label(m.name.span, why)
+                    .help("write a reverse-DNS namespace, one slash and a server name, e.g. `io.github.powerfulmoves/archon`"),
+            );
+        }
+        if let Some(d) = &m.description {
+            let len = d.value.chars().count();
+            if len > 100 {
+                diags.push(
+                    Diagnostic::error(
+                        Code::McpDescription,
+                        format!("MCP description is {len} characters; the registry allows at most 100"),
+                    )
+                    .label(d.span, "too long")
+                    .help("shorten it; longer text belongs in the service's `description`"),
+                );
+            }
+        }
+        if m.version.is_none() {
+            diags.push(
+                Diagnostic::error(Code::McpVersion, format!("MCP server `{}` has no `version`", m.name.value))
+                    .label(mcp.span, "no version")
+                    .help("add `version \"1.2.3\"`: the registry requires one"),
+            );
+        }
+        let has_image = body.image.is_some() || body.whens.iter().any(|w| w.body.image.is_some());
+        if !has_image {
+            diags.push(
+                Diagnostic::error(
+                    Code::McpNoImage,
+                    format!("service `{name}` declares an MCP server but has no `image`"),
+                )
+                .label(mcp.span, "the catalog needs an image to point at")
+                .help("add `image \"...\"` to the service: the catalog lists the image the stack runs"),
+            );
+        }
+        if let Some(t) = &m.transport
+            && let Some(port) = &t.port
+        {
+            let exposed = body.ports.values().any(|p| p.value.container == port.value)
+                || body.expose.as_ref().is_some_and(|e| e.value.contains(&port.value));
+            if !exposed {
+                diags.push(
+                    Diagnostic::error(
+                        Code::McpPort,
+                        format!("MCP transport port {} is not a port of service `{name}`", port.value),
+                    )
+                    .label(port.span, "not published or exposed by the service")
+                    .help(format!("add `expose {}` or `port {}` to the service, or fix the port", port.value, port.value)),
+                );
+            }
+        }
+        match claimed.get(m.name.value.as_str()) {
+            Some((other, first)) => diags.push(
+                Diagnostic::error(
+                    Code::McpDuplicateName,
+                    format!("MCP server `{}` is claimed by `{other}` and `{name}`", m.name.value),
+                )
+                .label(m.name.span, "claimed again here")
+                .label(*first, "first claimed here")
+                .help("each MCP server name belongs to one service"),
+            ),
+            None => {
+                claimed.insert(&m.name.value, (name, m.name.span));
+            }
+        }
+    }
+}
+
+/// Registry server names: `<reverse-DNS namespace>/<name>`, exactly one slash.
+pub fn check_mcp_name(name: &str) -> Result<(), String> {
+    let slashes = name.matches('/').count();
+    if slashes != 1 {
+        return Err(format!("has {slashes} slashes; exactly one is allowed"));
+    }
+    let (ns, server) = name.split_once('/').unwrap_or_default();
+    let ns_ok = ns.contains('.')
+        && ns.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    if !ns_ok {
+        return Err(format!("the namespace `{ns}` is not reverse-DNS (such as `io.github.owner`)"));
+    }
+    if server.is_empty() || !server.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+        return Err(format!("the server name `{server}` may hold only letters, digits, `.`, `_` and `-`"));
+    }
+    Ok(())
 }
 
 fn check_classes(stack: &Resolved, diags: &mut Diagnostics) {
@@ -167,7 +264,11 @@ fn check_body_refs(stack: &Resolved, body: &ServiceBody, diags: &mut Diagnostics
                     },
                 )
                 .label(gpu.span, if both { "choose one" } else { "compose would silently take every GPU" })
-                .help("write `count=1` (or `count=\"all\"`) or `device-ids=\"0,1\"`, not both"),
+                .help(if both {
+                    "keep `count` (a number or \"all\") or `device-ids` (\"0,1\"), not both"
+                } else {
+                    "add `count=1` (or `count=\"all\"`) or `device-ids=\"0,1\"`"
+                }),
             );
         }
     }
@@ -287,6 +388,9 @@ fn check_profiles(stack: &Resolved, diags: &mut Diagnostics) {
         let mut host_ports: HashMap<(u16, String), Vec<(Option<String>, Span, &str)>> = HashMap::new();
 
         for (name, sname, body) in &shapes {
+            if stack.tainted.contains(*name) {
+                continue; // its decode errors are reported; findings here would only repeat them
+            }
             // Images per source.
             match (&body.image, profile.source) {
                 (None, Source::Image) => gather(
@@ -307,6 +411,7 @@ fn check_profiles(stack: &Resolved, diags: &mut Diagnostics) {
                             format!("service `{name}` has neither `image` nor `build`"),
                         )
                         .label(sname.span, "nothing to run")
+                        .help("add `image \"...\"` or `build \"<context>\"`")
                     },
                     pname,
                 ),
@@ -356,17 +461,20 @@ fn check_profiles(stack: &Resolved, diags: &mut Diagnostics) {
                     && stack.services.contains_key(target)
                     && !present.contains(target.as_str())
                 {
-                    diags.push(
-                        Diagnostic::error(
-                            Code::DependencyLeftOut,
-                            format!(
-                                "`{name}` depends on `{target}`, which profile `{pname}` leaves out"
-                            ),
-                        )
-                        .label(dep.span, format!("`{target}` is not in profile `{pname}`"))
-                        .help(format!(
-                            "add `required=#false` to the dependency, or make `{name}` leave profile `{pname}` too (`only-in`)"
-                        )),
+                    gather(
+                        &mut by,
+                        (name, Code::DependencyLeftOut, dep.span, target),
+                        || {
+                            Diagnostic::error(
+                                Code::DependencyLeftOut,
+                                format!("`{name}` depends on `{target}`, which is left out"),
+                            )
+                            .label(dep.span, format!("`{target}` is not in these profiles"))
+                            .help(format!(
+                                "add `required=#false` to the dependency, or leave `{name}` out of the same profiles (`only-in`)"
+                            ))
+                        },
+                        pname,
                     );
                 }
             }
@@ -549,7 +657,7 @@ fn loosening<T>(diags: &mut Diagnostics, class: &str, what: &str, class_sets: bo
                 format!("this loosens `{what}` of class `{class}` without a reason"),
             )
             .label(s.span, "loosened here")
-            .help(format!("add `reason=\"...\"` to say why, e.g. `{what} ... reason=\"writes plugins to /app\"`")),
+            .help(format!("add `reason=\"...\"` saying why `{what}` must differ from the class, or use a class that fits")),
         );
     }
 }

