@@ -233,14 +233,27 @@ impl Decoder<'_> {
             self.push(
                 Diagnostic::error(Code::WrongArity, msg)
                     .label(extra, "unexpected argument")
-                    .help(format!("remove the extra argument; `{name}`: {}", lower_first(spec.doc))),
+                    .help(format!(
+                        "remove the extra argument; `{name}`: {}",
+                        lower_first(spec.doc)
+                    )),
             );
         }
         let arg_checked = spec.args.max.map_or(args.len(), |m| args.len().min(m));
         for (v, s) in &args[..arg_checked] {
             // ulimit's second argument is a number even though its first is a name.
-            let ty = if name == "ulimit" { ValueType::Scalar } else { spec.args.ty };
-            self.check_value(ty, spec.args.values, v, *s, &format!("argument of `{name}`"));
+            let ty = if name == "ulimit" {
+                ValueType::Scalar
+            } else {
+                spec.args.ty
+            };
+            self.check_value(
+                ty,
+                spec.args.values,
+                v,
+                *s,
+                &format!("argument of `{name}`"),
+            );
         }
         for entry in n.node.entries() {
             let Some(key) = entry.name() else { continue };
@@ -293,7 +306,10 @@ impl Decoder<'_> {
                     Code::WrongArity,
                     format!("`{name}` takes no children block"),
                 )
-                .label(Span::from_miette(self.file, children.span()), "unexpected block")
+                .label(
+                    Span::from_miette(self.file, children.span()),
+                    "unexpected block",
+                )
                 .help("write its settings as arguments and properties"),
             );
         }
@@ -322,18 +338,17 @@ impl Decoder<'_> {
         let bad = |this: &mut Self, code: Code, msg: String| {
             let shown = scalar_string(v).unwrap_or_default();
             this.push(
-                Diagnostic::error(
-                    code,
-                    format!("{what}: `{shown}` is not {}", ty.describe()),
-                )
-                .label(span, msg)
-                .help(code_help(code)),
+                Diagnostic::error(code, format!("{what}: `{shown}` is not {}", ty.describe()))
+                    .label(span, msg)
+                    .help(code_help(code)),
             );
             false
         };
         let ok = match ty {
             ValueType::String => {
-                let Some(s) = v.as_string() else { return wrong_type(self) };
+                let Some(s) = v.as_string() else {
+                    return wrong_type(self);
+                };
                 if !allowed.is_empty() && !allowed.contains(&s) {
                     let help = suggest(s, allowed.iter().copied());
                     self.push(
@@ -349,7 +364,9 @@ impl Decoder<'_> {
                 true
             }
             ValueType::Name => {
-                let Some(s) = v.as_string() else { return wrong_type(self) };
+                let Some(s) = v.as_string() else {
+                    return wrong_type(self);
+                };
                 if let Err(e) = values::check_name(s) {
                     return bad(self, Code::BadName, e);
                 }
@@ -359,14 +376,18 @@ impl Decoder<'_> {
             ValueType::Number => v.is_integer() || v.is_float() || wrong_type(self),
             ValueType::Bool => v.is_bool() || wrong_type(self),
             ValueType::Duration => {
-                let Some(s) = v.as_string() else { return wrong_type(self) };
+                let Some(s) = v.as_string() else {
+                    return wrong_type(self);
+                };
                 if let Err(e) = values::check_duration(s) {
                     return bad(self, Code::BadDuration, e);
                 }
                 true
             }
             ValueType::Size => {
-                let Some(s) = v.as_string() else { return wrong_type(self) };
+                let Some(s) = v.as_string() else {
+                    return wrong_type(self);
+                };
                 if let Err(e) = values::check_size(s) {
                     return bad(self, Code::BadSize, e);
                 }
@@ -389,7 +410,9 @@ impl Decoder<'_> {
                 _ => wrong_type(self),
             },
             ValueType::Image => {
-                let Some(s) = v.as_string() else { return wrong_type(self) };
+                let Some(s) = v.as_string() else {
+                    return wrong_type(self);
+                };
                 if let Err(e) = values::parse_image(s) {
                     return bad(self, Code::BadImage, e);
                 }
@@ -398,12 +421,16 @@ impl Decoder<'_> {
             ValueType::Scalar => !v.is_null() || wrong_type(self),
             ValueType::CountOrAll => match v {
                 KdlValue::Integer(i) if *i >= 1 => true,
-                KdlValue::Integer(_) => bad(self, Code::InvalidValue, "a GPU count is at least 1".into()),
+                KdlValue::Integer(_) => {
+                    bad(self, Code::InvalidValue, "a GPU count is at least 1".into())
+                }
                 KdlValue::String(s) if s == "all" => true,
                 _ => wrong_type(self),
             },
         };
-        if ok && ty != ValueType::String && !allowed.is_empty()
+        if ok
+            && ty != ValueType::String
+            && !allowed.is_empty()
             && let Some(s) = v.as_string()
             && !allowed.contains(&s)
         {
@@ -413,7 +440,13 @@ impl Decoder<'_> {
     }
 
     /// Reports a second occurrence of a node that may appear once per body.
-    fn once(&mut self, seen: &mut HashMap<&'static str, Span>, spec: &NodeSpec, n: Node<'_>, owner: &str) {
+    fn once(
+        &mut self,
+        seen: &mut HashMap<&'static str, Span>,
+        spec: &NodeSpec,
+        n: Node<'_>,
+        owner: &str,
+    ) {
         if spec.repeatable {
             return;
         }
@@ -449,7 +482,9 @@ impl Decoder<'_> {
             if self.check(Context::Top, n).is_none() {
                 continue;
             }
-            let Some(name) = n.arg_string(0) else { continue };
+            let Some(name) = n.arg_string(0) else {
+                continue;
+            };
             let span = n.head();
             match n.name() {
                 "project" => stack.projects.push(self.project(n, name)),
@@ -485,10 +520,14 @@ impl Decoder<'_> {
                         external: n.prop_bool("external").unwrap_or(false),
                         span,
                     };
-                    let sources = [secret.file.is_some(), secret.environment.is_some(), secret.external]
-                        .iter()
-                        .filter(|b| **b)
-                        .count();
+                    let sources = [
+                        secret.file.is_some(),
+                        secret.environment.is_some(),
+                        secret.external,
+                    ]
+                    .iter()
+                    .filter(|b| **b)
+                    .count();
                     if sources != 1 {
                         self.push(
                             Diagnostic::error(
@@ -540,7 +579,9 @@ impl Decoder<'_> {
         };
         let mut seen = HashMap::new();
         for c in n.children() {
-            let Some(spec) = self.check(Context::Project, c) else { continue };
+            let Some(spec) = self.check(Context::Project, c) else {
+                continue;
+            };
             self.once(&mut seen, spec, c, "the project");
             match c.name() {
                 "env-file" => project
@@ -584,7 +625,9 @@ impl Decoder<'_> {
         let mut body = ClassBody::default();
         let mut seen = HashMap::new();
         for c in n.children() {
-            let Some(spec) = self.check(Context::Hardening, c) else { continue };
+            let Some(spec) = self.check(Context::Hardening, c) else {
+                continue;
+            };
             self.once(&mut seen, spec, c, "this hardening class");
             match c.name() {
                 "no-new-privileges" => body.no_new_privileges = c.arg_bool().map(|b| c.setting(b)),
@@ -601,7 +644,8 @@ impl Decoder<'_> {
                 "reserve" => body.reserve = Some(c.setting(resources(c))),
                 "security-opt" => {
                     if let Some(s) = c.arg_string(0) {
-                        body.security_opt.insert(s.value.clone(), c.setting(s.value));
+                        body.security_opt
+                            .insert(s.value.clone(), c.setting(s.value));
                     }
                 }
                 _ => {}
@@ -611,7 +655,9 @@ impl Decoder<'_> {
     }
 
     fn tmpfs(&mut self, c: Node<'_>, into: &mut indexmap::IndexMap<String, Tmpfs>) {
-        let Some(target) = c.arg_string(0) else { return };
+        let Some(target) = c.arg_string(0) else {
+            return;
+        };
         let t = Tmpfs {
             target: target.value.clone(),
             size: c.prop_string("size"),
@@ -644,7 +690,9 @@ impl Decoder<'_> {
         let mut body = ServiceBody::default();
         let mut seen = HashMap::new();
         for c in n.children() {
-            let Some(spec) = self.check(Context::Service, c) else { continue };
+            let Some(spec) = self.check(Context::Service, c) else {
+                continue;
+            };
             if in_when && matches!(c.name(), "when" | "only-in") {
                 self.push(
                     Diagnostic::error(
@@ -693,7 +741,10 @@ impl Decoder<'_> {
                     self.env_entry(kv, &mut body.env);
                 }
             }
-            "env-file" => body.env_files.get_or_insert_with(Vec::new).extend(env_files(c)),
+            "env-file" => body
+                .env_files
+                .get_or_insert_with(Vec::new)
+                .extend(env_files(c)),
             "port" => {
                 let Some(container) = c.arg_int().and_then(|p| u16::try_from(p).ok()) else {
                     return;
@@ -702,7 +753,12 @@ impl Decoder<'_> {
                 let protocol = c.prop_string("protocol").unwrap_or_else(|| "tcp".into());
                 let key = (container, protocol.clone());
                 if let Some(prev) = body.ports.get(&key) {
-                    self.duplicate_key("port", &format!("{container}/{protocol}"), c.head(), prev.span);
+                    self.duplicate_key(
+                        "port",
+                        &format!("{container}/{protocol}"),
+                        c.head(),
+                        prev.span,
+                    );
                 }
                 body.ports.insert(
                     key,
@@ -819,7 +875,8 @@ impl Decoder<'_> {
             "pid" => body.pid = first().map(|s| c.setting(s.value)),
             "security-opt" => {
                 if let Some(s) = first() {
-                    body.security_opt.insert(s.value.clone(), c.setting(s.value));
+                    body.security_opt
+                        .insert(s.value.clone(), c.setting(s.value));
                 }
             }
             "device" => {
@@ -866,9 +923,12 @@ impl Decoder<'_> {
         }
         if key.is_empty() || key.contains('=') {
             self.push(
-                Diagnostic::error(Code::BadName, format!("`{key}` is not an environment variable name"))
-                    .label(kv.name_span(), "invalid name")
-                    .help("environment variable names cannot be empty or contain `=`"),
+                Diagnostic::error(
+                    Code::BadName,
+                    format!("`{key}` is not an environment variable name"),
+                )
+                .label(kv.name_span(), "invalid name")
+                .help("environment variable names cannot be empty or contain `=`"),
             );
             return;
         }
@@ -897,7 +957,11 @@ impl Decoder<'_> {
 
     fn ulimit(&mut self, c: Node<'_>, body: &mut ServiceBody) {
         let Some(name) = c.arg_string(0) else { return };
-        let single = c.args().get(1).and_then(|(v, _)| v.as_integer()).map(|i| i as i64);
+        let single = c
+            .args()
+            .get(1)
+            .and_then(|(v, _)| v.as_integer())
+            .map(|i| i as i64);
         let (soft, hard) = (c.prop_int("soft"), c.prop_int("hard"));
         let limit = match (single, soft, hard) {
             (Some(v), None, None) => Ulimit::Single(v),
@@ -906,10 +970,16 @@ impl Decoder<'_> {
                 self.push(
                     Diagnostic::error(
                         Code::MissingProperty,
-                        format!("`ulimit \"{}\"` needs a single value or both `soft=` and `hard=`", name.value),
+                        format!(
+                            "`ulimit \"{}\"` needs a single value or both `soft=` and `hard=`",
+                            name.value
+                        ),
                     )
                     .label(c.head(), "incomplete ulimit")
-                    .help(format!("e.g. `ulimit \"{}\" soft=65536 hard=65536`", name.value)),
+                    .help(format!(
+                        "e.g. `ulimit \"{}\" soft=65536 hard=65536`",
+                        name.value
+                    )),
                 );
                 return;
             }
@@ -987,7 +1057,9 @@ impl Decoder<'_> {
         };
         let mut seen = HashMap::new();
         for m in c.children() {
-            let Some(spec) = self.check(Context::Mcp, m) else { continue };
+            let Some(spec) = self.check(Context::Mcp, m) else {
+                continue;
+            };
             self.once(&mut seen, spec, m, "this `mcp` block");
             match m.name() {
                 "title" => mcp.title = m.arg_string(0).map(|s| s.value),
@@ -1005,7 +1077,9 @@ impl Decoder<'_> {
                         span: m.head(),
                     })
                 }
-                "scope" => mcp.scopes.extend(m.string_args().into_iter().map(|s| s.value)),
+                "scope" => mcp
+                    .scopes
+                    .extend(m.string_args().into_iter().map(|s| s.value)),
                 "env" => {
                     if let Some(var) = m.arg_string(0) {
                         mcp.env.push(McpEnv {
@@ -1017,7 +1091,9 @@ impl Decoder<'_> {
                         });
                     }
                 }
-                "tool" => mcp.tools.extend(m.string_args().into_iter().map(|s| s.value)),
+                "tool" => mcp
+                    .tools
+                    .extend(m.string_args().into_iter().map(|s| s.value)),
                 "repository" => mcp.repository = m.arg_string(0).map(|s| s.value),
                 "website" => mcp.website = m.arg_string(0).map(|s| s.value),
                 _ => {}
@@ -1066,14 +1142,22 @@ fn gpu(c: Node<'_>) -> Gpu {
         }),
         device_ids: c.prop_string("device-ids").map(list),
         driver: c.prop_string("driver").unwrap_or_else(|| "nvidia".into()),
-        capabilities: list(c.prop_string("capabilities").unwrap_or_else(|| "gpu".into())),
+        capabilities: list(
+            c.prop_string("capabilities")
+                .unwrap_or_else(|| "gpu".into()),
+        ),
     }
 }
 
 fn lower_first(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
-        Some(f) => f.to_lowercase().chain(c).collect::<String>().trim_end_matches('.').to_string(),
+        Some(f) => f
+            .to_lowercase()
+            .chain(c)
+            .collect::<String>()
+            .trim_end_matches('.')
+            .to_string(),
         None => String::new(),
     }
 }
@@ -1089,7 +1173,10 @@ fn type_help(ty: ValueType, v: &KdlValue) -> String {
             format!("write the number without quotes: `{s}`")
         }
         (ValueType::String | ValueType::Name | ValueType::Duration | ValueType::Size, _) => {
-            format!("write it in double quotes, e.g. `\"{}\"`", scalar_string(v).unwrap_or_default())
+            format!(
+                "write it in double quotes, e.g. `\"{}\"`",
+                scalar_string(v).unwrap_or_default()
+            )
         }
         _ => format!("expected {}", ty.describe()),
     }
@@ -1102,7 +1189,8 @@ fn code_help(code: Code) -> String {
         Code::BadSize => "sizes are compose byte sizes: `512m`, `1g`, `200M`".into(),
         Code::PortRange => "ports are 1..65535".into(),
         Code::BadImage => {
-            "image references are `[registry/]path[:tag][@sha256:<64 hex>]`, with a lowercase path".into()
+            "image references are `[registry/]path[:tag][@sha256:<64 hex>]`, with a lowercase path"
+                .into()
         }
         Code::InvalidValue => "see docs/stack-language.md for the values allowed here".into(),
         _ => code.description().into(),

@@ -196,23 +196,35 @@ impl Code {
             Code::BadSize => "Not a compose byte size such as `512m`, `1g` or `200M`.",
             Code::BadName => "A name outside `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.",
             Code::BadImage => "An image reference outside the OCI distribution grammar.",
-            Code::DuplicateDefinition => "A name defined twice (or a node given twice where once is allowed).",
+            Code::DuplicateDefinition => {
+                "A name defined twice (or a node given twice where once is allowed)."
+            }
             Code::ProjectCount => "A stack needs exactly one `project` node.",
             Code::DuplicateEnvKey => "The same environment key twice in one service body.",
             Code::MissingProperty => "A required property or child is missing.",
             Code::BadUser => "A hardening class user that is not numeric and non-root.",
-            Code::UndefinedReference => "A reference to a service, network, volume, secret, class, template or profile that is not defined.",
+            Code::UndefinedReference => {
+                "A reference to a service, network, volume, secret, class, template or profile that is not defined."
+            }
             Code::Cycle => "A cycle in `depends-on`, `from=` or `extends=`.",
             Code::CapNotAllowed => "`cap-add` of a capability the hardening class does not allow.",
             Code::CapWithoutReason => "`cap-add` without `reason=` in a class that drops ALL.",
-            Code::LooseningWithoutReason => "A service loosens a setting of its class without `reason=`.",
+            Code::LooseningWithoutReason => {
+                "A service loosens a setting of its class without `reason=`."
+            }
             Code::GpuCountOrDevices => "`gpu` needs exactly one of `count` and `device-ids`.",
             Code::RequirementUnmet => "A hardened profile finds a class `require` entry unmet.",
             Code::MissingImage => "A service without `image` in a profile with `source=\"image\"`.",
             Code::DependencyLeftOut => "A dependency on a service that the profile leaves out.",
-            Code::DuplicateHostPort => "The same host ip/port/protocol published twice in one profile.",
-            Code::UnpinnedImage => "An image without `@sha256:` digest (error or warning by the profile's `pins`).",
-            Code::ExceptionWithoutReason => "`privileged`, `network-mode \"host\"`, `pid \"host\"`, `device`, `security-opt` or `hardening \"exempt\"` without `reason=`.",
+            Code::DuplicateHostPort => {
+                "The same host ip/port/protocol published twice in one profile."
+            }
+            Code::UnpinnedImage => {
+                "An image without `@sha256:` digest (error or warning by the profile's `pins`)."
+            }
+            Code::ExceptionWithoutReason => {
+                "`privileged`, `network-mode \"host\"`, `pid \"host\"`, `device`, `security-opt` or `hardening \"exempt\"` without `reason=`."
+            }
             Code::NoHardeningClass => "A service with no hardening class in a hardened profile.",
             Code::PinVarConflict => "Two different images would be written to one pin variable.",
             Code::McpName => "An MCP server name that is not reverse-DNS with exactly one slash.",
@@ -517,7 +529,11 @@ pub fn to_json<'a>(sources: &'a SourceMap, diag: &'a Diagnostic) -> JsonDiagnost
     let (file, line, column) = match diag.primary_span() {
         Some(span) => {
             let (l, c) = sources.line_col(span);
-            (Some(sources.file(span.file).name.as_str()), Some(l), Some(c))
+            (
+                Some(sources.file(span.file).name.as_str()),
+                Some(l),
+                Some(c),
+            )
         }
         None => (None, None, None),
     };

@@ -18,16 +18,17 @@ pub fn load_stack(dir: &Path) -> io::Result<SourceMap> {
     } else {
         collect_kdl(dir, &mut files)?;
     }
-    let mut named: Vec<(String, PathBuf)> = files
-        .into_iter()
-        .map(|p| (display_name(&p), p))
-        .collect();
+    let mut named: Vec<(String, PathBuf)> =
+        files.into_iter().map(|p| (display_name(&p), p)).collect();
     named.sort();
     let mut sources = SourceMap::new();
     for (name, path) in named {
         let bytes = std::fs::read(&path)?;
         let text = String::from_utf8(bytes).map_err(|_| {
-            io::Error::new(io::ErrorKind::InvalidData, format!("{name} is not UTF-8 text"))
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{name} is not UTF-8 text"),
+            )
         })?;
         sources.add(name, text);
     }
@@ -178,7 +179,11 @@ fn relative(path: &Path, base: &Path) -> String {
     let b: Vec<_> = base.components().collect();
     let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
     let mut parts: Vec<String> = vec!["..".to_string(); b.len() - common];
-    parts.extend(p[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    parts.extend(
+        p[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
     if parts.is_empty() {
         ".".into()
     } else {

@@ -6,19 +6,19 @@
 //! profile) and [`emit`] (YAML and the pin file). Reading and writing files happens at the edge,
 //! in [`fs`] and the CLI.
 
+pub mod check;
+pub mod decode;
 pub mod diag;
+pub mod emit;
+pub mod fs;
+pub mod lower;
+pub mod model;
+pub mod resolve;
 pub mod source;
 pub mod syntax;
+pub mod validate;
 pub mod values;
 pub mod vocabulary;
-pub mod model;
-pub mod decode;
-pub mod resolve;
-pub mod validate;
-pub mod lower;
-pub mod emit;
-pub mod check;
-pub mod fs;
 
 use std::collections::BTreeMap;
 
@@ -62,8 +62,11 @@ pub fn analyze(sources: &SourceMap) -> (Option<resolve::Resolved>, Diagnostics) 
     let mut diags = Diagnostics::new();
     if sources.is_empty() {
         diags.push(
-            Diagnostic::error(Code::NoStackFiles, "the stack directory holds no `.kdl` file")
-                .help("write the stack in `*.kdl` files below the directory"),
+            Diagnostic::error(
+                Code::NoStackFiles,
+                "the stack directory holds no `.kdl` file",
+            )
+            .help("write the stack in `*.kdl` files below the directory"),
         );
         return (None, diags);
     }
@@ -97,7 +100,11 @@ pub fn compile(sources: &SourceMap, options: &Options) -> Output {
     };
     for wanted in &options.profiles {
         if !stack.profiles.iter().any(|p| &p.name.value == wanted) {
-            let names: Vec<&str> = stack.profiles.iter().map(|p| p.name.value.as_str()).collect();
+            let names: Vec<&str> = stack
+                .profiles
+                .iter()
+                .map(|p| p.name.value.as_str())
+                .collect();
             diags.push(
                 Diagnostic::error(
                     Code::UndefinedReference,
@@ -133,9 +140,10 @@ pub fn compile(sources: &SourceMap, options: &Options) -> Output {
         );
         output.models.insert(profile.file_name(), compose);
     }
-    output
-        .files
-        .insert(stack.pin_file.clone(), emit::pin_file(&pins, &options.regenerate));
+    output.files.insert(
+        stack.pin_file.clone(),
+        emit::pin_file(&pins, &options.regenerate),
+    );
     output.diagnostics = finish(diags, options.strict);
     output
 }

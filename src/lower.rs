@@ -348,7 +348,10 @@ fn lower_service(
     let build_here = profile.source == Source::Build && body.build.is_some();
     if build_here {
         let b = &body.build.as_ref().expect("checked").value;
-        s.image = Some(format!("{}/{}:{}", stack.project_name, name, profile.name.value));
+        s.image = Some(format!(
+            "{}/{}:{}",
+            stack.project_name, name, profile.name.value
+        ));
         s.build = Some(ComposeBuild {
             context: b.context.clone().unwrap_or_else(|| ".".into()),
             dockerfile: b.dockerfile.clone(),
@@ -356,7 +359,11 @@ fn lower_service(
             args: b.args.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         });
     } else if let Some(image) = &body.image {
-        s.image = Some(format!("${{{}:-{}}}", stack.pin_var(name, body), image.value));
+        s.image = Some(format!(
+            "${{{}:-{}}}",
+            stack.pin_var(name, body),
+            image.value
+        ));
     }
 
     s.command = body.command.as_ref().map(command);
@@ -479,7 +486,8 @@ fn lower_service(
     } else {
         None
     };
-    let pick = |own: Option<&Setting<bool>>, cls: Option<&Setting<bool>>| own.or(cls).map(|s| s.value);
+    let pick =
+        |own: Option<&Setting<bool>>, cls: Option<&Setting<bool>>| own.or(cls).map(|s| s.value);
     s.user = body
         .user
         .as_ref()
@@ -490,7 +498,10 @@ fn lower_service(
         .as_ref()
         .or(class.and_then(|c| c.restart.as_ref()))
         .map(|u| u.value.clone());
-    s.read_only = pick(body.read_only.as_ref(), class.and_then(|c| c.read_only.as_ref()));
+    s.read_only = pick(
+        body.read_only.as_ref(),
+        class.and_then(|c| c.read_only.as_ref()),
+    );
     if s.read_only == Some(false) && class.is_none() {
         s.read_only = None;
     }
@@ -556,13 +567,25 @@ fn lower_service(
     if let Some(hc) = &body.healthcheck {
         let h = &hc.value;
         let test = match &h.probe {
-            Some(Probe::HttpGet { port, path, tool, host }) => {
-                let path = if path.starts_with('/') { path.clone() } else { format!("/{path}") };
+            Some(Probe::HttpGet {
+                port,
+                path,
+                tool,
+                host,
+            }) => {
+                let path = if path.starts_with('/') {
+                    path.clone()
+                } else {
+                    format!("/{path}")
+                };
                 let url = format!("http://{host}:{port}{path}");
-                s.labels.insert(PROBE_LABEL.into(), format!("http://{name}:{port}{path}"));
+                s.labels
+                    .insert(PROBE_LABEL.into(), format!("http://{name}:{port}{path}"));
                 http_probe(tool, &url)
             }
-            Some(Probe::Cmd(words)) => std::iter::once("CMD".to_string()).chain(words.iter().cloned()).collect(),
+            Some(Probe::Cmd(words)) => std::iter::once("CMD".to_string())
+                .chain(words.iter().cloned())
+                .collect(),
             Some(Probe::Shell(cmd)) => vec!["CMD-SHELL".into(), cmd.clone()],
             None => vec!["NONE".into()],
         };
@@ -577,8 +600,15 @@ fn lower_service(
     }
 
     // deploy.resources: service settings over class defaults; pids always in limits.pids.
-    let own = body.resources.as_ref().map(|r| r.value.clone()).unwrap_or_default();
-    let cls = class.and_then(|c| c.resources.as_ref()).map(|r| r.value.clone()).unwrap_or_default();
+    let own = body
+        .resources
+        .as_ref()
+        .map(|r| r.value.clone())
+        .unwrap_or_default();
+    let cls = class
+        .and_then(|c| c.resources.as_ref())
+        .map(|r| r.value.clone())
+        .unwrap_or_default();
     let pids = own
         .pids
         .or(body.pids_limit.as_ref().map(|p| p.value))
@@ -589,8 +619,15 @@ fn lower_service(
         memory: own.memory.or(cls.memory),
         pids,
     };
-    let own_r = body.reserve.as_ref().map(|r| r.value.clone()).unwrap_or_default();
-    let cls_r = class.and_then(|c| c.reserve.as_ref()).map(|r| r.value.clone()).unwrap_or_default();
+    let own_r = body
+        .reserve
+        .as_ref()
+        .map(|r| r.value.clone())
+        .unwrap_or_default();
+    let cls_r = class
+        .and_then(|c| c.reserve.as_ref())
+        .map(|r| r.value.clone())
+        .unwrap_or_default();
     let mut reservations = ComposeReservations {
         cpus: own_r.cpus.or(cls_r.cpus),
         memory: own_r.memory.or(cls_r.memory),
@@ -654,7 +691,13 @@ fn tmpfs_entry(t: &Tmpfs) -> String {
 /// The healthcheck command of an `http-get` probe, per tool.
 pub fn http_probe(tool: &str, url: &str) -> Vec<String> {
     match tool {
-        "wget" => vec!["CMD".into(), "wget".into(), "-q".into(), "--spider".into(), url.into()],
+        "wget" => vec![
+            "CMD".into(),
+            "wget".into(),
+            "-q".into(),
+            "--spider".into(),
+            url.into(),
+        ],
         "python" => vec![
             "CMD".into(),
             "python3".into(),

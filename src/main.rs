@@ -10,7 +10,11 @@ use pmovesc::source::SourceMap;
 use pmovesc::{Options, Output, check, fs};
 
 #[derive(Parser)]
-#[command(name = "pmovesc", version, about = "Compile KDL container stacks into compose files")]
+#[command(
+    name = "pmovesc",
+    version,
+    about = "Compile KDL container stacks into compose files"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -80,8 +84,18 @@ enum ColorChoice {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { stacks, out, profiles, common } => build(&stacks, &out, profiles, &common),
-        Command::Check { stacks, out, profiles, common } => check_cmd(&stacks, &out, profiles, &common),
+        Command::Build {
+            stacks,
+            out,
+            profiles,
+            common,
+        } => build(&stacks, &out, profiles, &common),
+        Command::Check {
+            stacks,
+            out,
+            profiles,
+            common,
+        } => check_cmd(&stacks, &out, profiles, &common),
         Command::Validate { stacks, common } => validate(&stacks, &common),
         Command::Schema => {
             print!("{}", pmovesc::vocabulary::schema_json());
@@ -103,7 +117,9 @@ fn report(sources: &SourceMap, output: &Output, common: &Common) -> bool {
     let color = match common.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
     };
     let width = terminal_width();
     let mut err = std::io::stderr().lock();
@@ -114,7 +130,11 @@ fn report(sources: &SourceMap, output: &Output, common: &Common) -> bool {
         };
         let _ = err.write_all(text.as_bytes());
     }
-    let errors = output.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = output
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     let warnings = output.diagnostics.len() - errors;
     if matches!(common.message_format, MessageFormat::Human) && !output.diagnostics.is_empty() {
         let _ = writeln!(err, "{}", summary(errors, warnings));
@@ -124,7 +144,11 @@ fn report(sources: &SourceMap, output: &Output, common: &Common) -> bool {
 
 fn summary(errors: usize, warnings: usize) -> String {
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+    format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
 }
 
 fn terminal_width() -> usize {
@@ -161,12 +185,19 @@ fn build(stacks: &Path, out: &Path, profiles: Vec<String>, common: &Common) -> E
                 eprintln!("removed {} (no longer generated)", out.join(n).display());
             }
             if r.written.is_empty() && r.removed.is_empty() {
-                eprintln!("{} is up to date ({} files)", out.display(), r.unchanged.len());
+                eprintln!(
+                    "{} is up to date ({} files)",
+                    out.display(),
+                    r.unchanged.len()
+                );
             }
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: writing {}: {e}; files already in place were left as they were", out.display());
+            eprintln!(
+                "error: writing {}: {e}; files already in place were left as they were",
+                out.display()
+            );
             ExitCode::from(2)
         }
     }
@@ -228,7 +259,11 @@ fn validate(stacks: &Path, common: &Common) -> ExitCode {
         ExitCode::from(1)
     } else {
         if output.diagnostics.is_empty() {
-            eprintln!("{}: no problems found ({} files)", stacks.display(), sources.len());
+            eprintln!(
+                "{}: no problems found ({} files)",
+                stacks.display(),
+                sources.len()
+            );
         }
         ExitCode::SUCCESS
     }
@@ -253,7 +288,9 @@ fn explain(code: Option<&str>) -> ExitCode {
                 ExitCode::SUCCESS
             }
             None => {
-                eprintln!("error: no diagnostic code `{wanted}`; run `pmovesc explain` for the list");
+                eprintln!(
+                    "error: no diagnostic code `{wanted}`; run `pmovesc explain` for the list"
+                );
                 ExitCode::from(2)
             }
         },

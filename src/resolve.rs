@@ -122,10 +122,13 @@ pub fn resolve(stack: Stack, diags: &mut Diagnostics) -> Option<Resolved> {
         [first, rest @ ..] => {
             for p in rest {
                 diags.push(
-                    Diagnostic::error(Code::ProjectCount, "the stack has more than one `project` node")
-                        .label(p.span, "second project")
-                        .label(first.span, "first project")
-                        .help("keep exactly one `project` node"),
+                    Diagnostic::error(
+                        Code::ProjectCount,
+                        "the stack has more than one `project` node",
+                    )
+                    .label(p.span, "second project")
+                    .label(first.span, "first project")
+                    .help("keep exactly one `project` node"),
                 );
             }
             Some(first.clone())
@@ -143,9 +146,12 @@ pub fn resolve(stack: Stack, diags: &mut Diagnostics) -> Option<Resolved> {
 
     if let Some(c) = classes.get(EXEMPT) {
         diags.push(
-            Diagnostic::error(Code::DuplicateDefinition, "`exempt` is a built-in class name")
-                .label(c.name.span, "cannot be redefined")
-                .help("choose another name for this class"),
+            Diagnostic::error(
+                Code::DuplicateDefinition,
+                "`exempt` is a built-in class name",
+            )
+            .label(c.name.span, "cannot be redefined")
+            .help("choose another name for this class"),
         );
     }
 
@@ -327,12 +333,20 @@ fn resolve_chain<T, B: Clone>(
     }
     let def = defs.get(name)?;
     if let Some(pos) = path.iter().position(|p| p == name) {
-        let cycle: Vec<&str> = path[pos..].iter().map(String::as_str).chain([name]).collect();
+        let cycle: Vec<&str> = path[pos..]
+            .iter()
+            .map(String::as_str)
+            .chain([name])
+            .collect();
         let link = parent(def).map(|p| p.span).unwrap_or(Span::new(0, 0, 0));
         diags.push(
             Diagnostic::error(
                 Code::Cycle,
-                format!("{} inherit in a cycle: {}", plural(kind), cycle.join(" -> ")),
+                format!(
+                    "{} inherit in a cycle: {}",
+                    plural(kind),
+                    cycle.join(" -> ")
+                ),
             )
             .label(link, "this link closes the cycle")
             .help("break the cycle by removing one inheritance"),

@@ -41,10 +41,7 @@ impl SourceMap {
     }
 
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (i as FileId, f))
+        self.files.iter().enumerate().map(|(i, f)| (i as FileId, f))
     }
 
     pub fn len(&self) -> usize {

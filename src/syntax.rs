@@ -33,8 +33,9 @@ pub fn parse(sources: &SourceMap, file: FileId, diags: &mut Diagnostics) -> Opti
                     .help(format!("KDL 2.0 writes `{word}` as `#{word}`")),
                     None => {
                         let label = d.label.clone().unwrap_or_else(|| "here".into());
-                        let diag = Diagnostic::error(Code::KdlSyntax, format!("KDL syntax: {message}"))
-                            .label(span, label);
+                        let diag =
+                            Diagnostic::error(Code::KdlSyntax, format!("KDL syntax: {message}"))
+                                .label(span, label);
                         match d.help {
                             Some(help) => diag.help(help),
                             None => diag.help("see https://kdl.dev for KDL 2.0 syntax"),

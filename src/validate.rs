@@ -56,7 +56,9 @@ fn check_mcp(stack: &Resolved, diags: &mut Diagnostics) {
                 diags.push(
                     Diagnostic::error(
                         Code::McpDescription,
-                        format!("MCP description is {len} characters; the registry allows at most 100"),
+                        format!(
+                            "MCP description is {len} characters; the registry allows at most 100"
+                        ),
                     )
                     .label(d.span, "too long")
                     .help("shorten it; longer text belongs in the service's `description`"),
@@ -65,9 +67,12 @@ fn check_mcp(stack: &Resolved, diags: &mut Diagnostics) {
         }
         if m.version.is_none() {
             diags.push(
-                Diagnostic::error(Code::McpVersion, format!("MCP server `{}` has no `version`", m.name.value))
-                    .label(mcp.span, "no version")
-                    .help("add `version \"1.2.3\"`: the registry requires one"),
+                Diagnostic::error(
+                    Code::McpVersion,
+                    format!("MCP server `{}` has no `version`", m.name.value),
+                )
+                .label(mcp.span, "no version")
+                .help("add `version \"1.2.3\"`: the registry requires one"),
             );
         }
         let has_image = body.image.is_some() || body.whens.iter().any(|w| w.body.image.is_some());
@@ -85,15 +90,24 @@ fn check_mcp(stack: &Resolved, diags: &mut Diagnostics) {
             && let Some(port) = &t.port
         {
             let exposed = body.ports.values().any(|p| p.value.container == port.value)
-                || body.expose.as_ref().is_some_and(|e| e.value.contains(&port.value));
+                || body
+                    .expose
+                    .as_ref()
+                    .is_some_and(|e| e.value.contains(&port.value));
             if !exposed {
                 diags.push(
                     Diagnostic::error(
                         Code::McpPort,
-                        format!("MCP transport port {} is not a port of service `{name}`", port.value),
+                        format!(
+                            "MCP transport port {} is not a port of service `{name}`",
+                            port.value
+                        ),
                     )
                     .label(port.span, "not published or exposed by the service")
-                    .help(format!("add `expose {}` or `port {}` to the service, or fix the port", port.value, port.value)),
+                    .help(format!(
+                        "add `expose {}` or `port {}` to the service, or fix the port",
+                        port.value, port.value
+                    )),
                 );
             }
         }
@@ -101,7 +115,10 @@ fn check_mcp(stack: &Resolved, diags: &mut Diagnostics) {
             Some((other, first)) => diags.push(
                 Diagnostic::error(
                     Code::McpDuplicateName,
-                    format!("MCP server `{}` is claimed by `{other}` and `{name}`", m.name.value),
+                    format!(
+                        "MCP server `{}` is claimed by `{other}` and `{name}`",
+                        m.name.value
+                    ),
                 )
                 .label(m.name.span, "claimed again here")
                 .label(*first, "first claimed here")
@@ -122,12 +139,22 @@ pub fn check_mcp_name(name: &str) -> Result<(), String> {
     }
     let (ns, server) = name.split_once('/').unwrap_or_default();
     let ns_ok = ns.contains('.')
-        && ns.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+        && ns
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
     if !ns_ok {
-        return Err(format!("the namespace `{ns}` is not reverse-DNS (such as `io.github.owner`)"));
+        return Err(format!(
+            "the namespace `{ns}` is not reverse-DNS (such as `io.github.owner`)"
+        ));
     }
-    if server.is_empty() || !server.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
-        return Err(format!("the server name `{server}` may hold only letters, digits, `.`, `_` and `-`"));
+    if server.is_empty()
+        || !server
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(format!(
+            "the server name `{server}` may hold only letters, digits, `.`, `_` and `-`"
+        ));
     }
     Ok(())
 }
@@ -140,7 +167,10 @@ fn check_classes(stack: &Resolved, diags: &mut Diagnostics) {
             diags.push(
                 Diagnostic::error(
                     Code::BadUser,
-                    format!("class `{}` sets a user that is not numeric and non-root", class.name.value),
+                    format!(
+                        "class `{}` sets a user that is not numeric and non-root",
+                        class.name.value
+                    ),
                 )
                 .label(user.span, e)
                 .help("write a numeric non-root `uid:gid`, e.g. `user \"65532:65532\"`"),
@@ -150,11 +180,18 @@ fn check_classes(stack: &Resolved, diags: &mut Diagnostics) {
 }
 
 fn check_selector(stack: &Resolved, selector: &Spanned<String>, diags: &mut Diagnostics) {
-    let known = stack.profiles.iter().any(|p| p.name.value == selector.value)
+    let known = stack
+        .profiles
+        .iter()
+        .any(|p| p.name.value == selector.value)
         || selector.value == "gpu"
         || selector.value == "hardened";
     if !known {
-        let mut names: Vec<String> = stack.profiles.iter().map(|p| p.name.value.clone()).collect();
+        let mut names: Vec<String> = stack
+            .profiles
+            .iter()
+            .map(|p| p.name.value.clone())
+            .collect();
         names.push("gpu".into());
         names.push("hardened".into());
         undefined(diags, "profile", selector, names.iter());
@@ -167,7 +204,12 @@ fn check_body_refs(stack: &Resolved, body: &ServiceBody, diags: &mut Diagnostics
     if let Some(h) = &body.hardening {
         if h.value == EXEMPT {
             if h.reason.is_none() {
-                exception(diags, h.span, "`hardening \"exempt\"`", "hardening \"exempt\" reason=\"...\"");
+                exception(
+                    diags,
+                    h.span,
+                    "`hardening \"exempt\"`",
+                    "hardening \"exempt\" reason=\"...\"",
+                );
             }
         } else if !stack.classes.contains_key(&h.value) {
             let name = Spanned::new(h.value.clone(), h.span);
@@ -178,7 +220,12 @@ fn check_body_refs(stack: &Resolved, body: &ServiceBody, diags: &mut Diagnostics
     }
     for (net, span) in &body.networks {
         if !stack.networks.contains_key(net) {
-            undefined(diags, "network", &Spanned::new(net.clone(), *span), stack.networks.keys());
+            undefined(
+                diags,
+                "network",
+                &Spanned::new(net.clone(), *span),
+                stack.networks.keys(),
+            );
         }
     }
     for mount in body.volumes.values() {
@@ -226,28 +273,53 @@ fn check_body_refs(stack: &Resolved, body: &ServiceBody, diags: &mut Diagnostics
         && p.value
         && p.reason.is_none()
     {
-        exception(diags, p.span, "`privileged #true`", "privileged #true reason=\"...\"");
+        exception(
+            diags,
+            p.span,
+            "`privileged #true`",
+            "privileged #true reason=\"...\"",
+        );
     }
     if let Some(m) = &body.network_mode
         && m.value == "host"
         && m.reason.is_none()
     {
-        exception(diags, m.span, "`network-mode \"host\"`", "network-mode \"host\" reason=\"...\"");
+        exception(
+            diags,
+            m.span,
+            "`network-mode \"host\"`",
+            "network-mode \"host\" reason=\"...\"",
+        );
     }
     if let Some(m) = &body.pid
         && m.value == "host"
         && m.reason.is_none()
     {
-        exception(diags, m.span, "`pid \"host\"`", "pid \"host\" reason=\"...\"");
+        exception(
+            diags,
+            m.span,
+            "`pid \"host\"`",
+            "pid \"host\" reason=\"...\"",
+        );
     }
     for d in body.devices.values() {
         if d.reason.is_none() {
-            exception(diags, d.span, "a host `device`", "device \"/dev/x\" reason=\"...\"");
+            exception(
+                diags,
+                d.span,
+                "a host `device`",
+                "device \"/dev/x\" reason=\"...\"",
+            );
         }
     }
     for o in body.security_opt.values() {
         if o.reason.is_none() {
-            exception(diags, o.span, "a service `security-opt`", "security-opt \"...\" reason=\"...\"");
+            exception(
+                diags,
+                o.span,
+                "a service `security-opt`",
+                "security-opt \"...\" reason=\"...\"",
+            );
         }
     }
     if let Some(gpu) = &body.gpu {
@@ -263,7 +335,14 @@ fn check_body_refs(stack: &Resolved, body: &ServiceBody, diags: &mut Diagnostics
                         "`gpu` has neither `count` nor `device-ids`"
                     },
                 )
-                .label(gpu.span, if both { "choose one" } else { "compose would silently take every GPU" })
+                .label(
+                    gpu.span,
+                    if both {
+                        "choose one"
+                    } else {
+                        "compose would silently take every GPU"
+                    },
+                )
                 .help(if both {
                     "keep `count` (a number or \"all\") or `device-ids` (\"0,1\"), not both"
                 } else {
@@ -333,7 +412,10 @@ fn check_dependency_cycles(stack: &Resolved, diags: &mut Diagnostics) {
                     stack_.push((next.as_str(), 0));
                 }
                 Some(Mark::Active) => {
-                    let pos = stack_.iter().position(|(n, _)| *n == next.as_str()).unwrap_or(0);
+                    let pos = stack_
+                        .iter()
+                        .position(|(n, _)| *n == next.as_str())
+                        .unwrap_or(0);
                     let cycle: Vec<&str> = stack_[pos..]
                         .iter()
                         .map(|(n, _)| *n)
@@ -342,7 +424,10 @@ fn check_dependency_cycles(stack: &Resolved, diags: &mut Diagnostics) {
                     diags.push(
                         Diagnostic::error(
                             Code::Cycle,
-                            format!("services depend on each other in a cycle: {}", cycle.join(" -> ")),
+                            format!(
+                                "services depend on each other in a cycle: {}",
+                                cycle.join(" -> ")
+                            ),
                         )
                         .label(*span, "this dependency closes the cycle")
                         .help("compose cannot start a cycle; remove one `depends-on`"),
@@ -354,10 +439,18 @@ fn check_dependency_cycles(stack: &Resolved, diags: &mut Diagnostics) {
     }
 }
 
+/// One service publishing a host port: its host address, the `port` node, the service.
+type HostPortUse<'a> = (Option<String>, Span, &'a str);
+
 /// Which profiles a finding holds in, gathered so each finding is reported once.
 type ByProfile = BTreeMap<(String, Code, Span, String), (Diagnostic, Vec<String>)>;
 
-fn gather(by: &mut ByProfile, key: (&str, Code, Span, &str), d: impl FnOnce() -> Diagnostic, profile: &str) {
+fn gather(
+    by: &mut ByProfile,
+    key: (&str, Code, Span, &str),
+    d: impl FnOnce() -> Diagnostic,
+    profile: &str,
+) {
     by.entry((key.0.to_string(), key.1, key.2, key.3.to_string()))
         .or_insert_with(|| (d(), Vec::new()))
         .1
@@ -385,7 +478,7 @@ fn check_profiles(stack: &Resolved, diags: &mut Diagnostics) {
             .filter_map(|(n, s)| stack.shape(s, profile).map(|b| (n.as_str(), &s.name, b)))
             .collect();
         let present: BTreeSet<&str> = shapes.iter().map(|(n, _, _)| *n).collect();
-        let mut host_ports: HashMap<(u16, String), Vec<(Option<String>, Span, &str)>> = HashMap::new();
+        let mut host_ports: HashMap<(u16, String), Vec<HostPortUse>> = HashMap::new();
 
         for (name, sname, body) in &shapes {
             if stack.tainted.contains(*name) {
@@ -397,8 +490,11 @@ fn check_profiles(stack: &Resolved, diags: &mut Diagnostics) {
                     &mut by,
                     (name, Code::MissingImage, sname.span, ""),
                     || {
-                        Diagnostic::error(Code::MissingImage, format!("service `{name}` has no `image`"))
-                            .label(sname.span, "no image")
+                        Diagnostic::error(
+                            Code::MissingImage,
+                            format!("service `{name}` has no `image`"),
+                        )
+                        .label(sname.span, "no image")
                     },
                     pname,
                 ),
@@ -422,7 +518,12 @@ fn check_profiles(stack: &Resolved, diags: &mut Diagnostics) {
                         let require = profile.pins == PinPolicy::Require;
                         gather(
                             &mut by,
-                            (name, Code::UnpinnedImage, image.span, if require { "require" } else { "warn" }),
+                            (
+                                name,
+                                Code::UnpinnedImage,
+                                image.span,
+                                if require { "require" } else { "warn" },
+                            ),
                             || {
                                 let d = format!("image of `{name}` is not pinned by digest");
                                 if require {
@@ -498,7 +599,9 @@ fn check_profiles(stack: &Resolved, diags: &mut Diagnostics) {
             let uses = &host_ports[&key];
             for (i, (ip, span, service)) in uses.iter().enumerate() {
                 let clash = uses[..i].iter().find(|(other_ip, _, _)| {
-                    let wild = |x: &Option<String>| x.as_deref().is_none_or(|a| a == "0.0.0.0" || a == "::");
+                    let wild = |x: &Option<String>| {
+                        x.as_deref().is_none_or(|a| a == "0.0.0.0" || a == "::")
+                    };
                     wild(ip) || wild(other_ip) || ip == other_ip
                 });
                 if let Some((_, first_span, first_service)) = clash {
@@ -564,7 +667,9 @@ fn check_class_rules(
     if class_name.value == EXEMPT {
         return;
     }
-    let Some(class) = stack.classes.get(&class_name.value) else { return };
+    let Some(class) = stack.classes.get(&class_name.value) else {
+        return;
+    };
     let cb = &class.body;
     let drops_all = cb
         .cap_drop
@@ -601,22 +706,54 @@ fn check_class_rules(
                     ),
                 )
                 .label(cap.span, "no reason given")
-                .help(format!("e.g. `cap-add \"{}\" reason=\"binds :80 inside the container\"`", cap.value)),
+                .help(format!(
+                    "e.g. `cap-add \"{}\" reason=\"binds :80 inside the container\"`",
+                    cap.value
+                )),
             );
         }
     }
-    loosening(diags, &class_name.value, "read-only", cb.read_only.as_ref().is_some_and(|r| r.value),
-        body.read_only.as_ref().filter(|r| !r.value));
-    loosening(diags, &class_name.value, "no-new-privileges",
+    loosening(
+        diags,
+        &class_name.value,
+        "read-only",
+        cb.read_only.as_ref().is_some_and(|r| r.value),
+        body.read_only.as_ref().filter(|r| !r.value),
+    );
+    loosening(
+        diags,
+        &class_name.value,
+        "no-new-privileges",
         cb.no_new_privileges.as_ref().is_some_and(|r| r.value),
-        body.no_new_privileges.as_ref().filter(|r| !r.value));
-    loosening(diags, &class_name.value, "user", cb.user.is_some(),
-        body.user.as_ref().filter(|u| check_numeric_non_root_user(&u.value).is_err()));
-    loosening(diags, &class_name.value, "cap-drop", drops_all,
-        body.cap_drop.as_ref().filter(|d| !d.value.iter().any(|c| c == "ALL")));
+        body.no_new_privileges.as_ref().filter(|r| !r.value),
+    );
+    loosening(
+        diags,
+        &class_name.value,
+        "user",
+        cb.user.is_some(),
+        body.user
+            .as_ref()
+            .filter(|u| check_numeric_non_root_user(&u.value).is_err()),
+    );
+    loosening(
+        diags,
+        &class_name.value,
+        "cap-drop",
+        drops_all,
+        body.cap_drop
+            .as_ref()
+            .filter(|d| !d.value.iter().any(|c| c == "ALL")),
+    );
     if let (Some(limit), Some(own)) = (&cb.pids_limit, &body.pids_limit) {
         let looser = own.value > limit.value || own.value <= 0;
-        loosening(diags, &class_name.value, "pids-limit", looser, Some(own).filter(|_| looser));
+        loosening(
+            diags,
+            &class_name.value,
+            "pids-limit",
+            looser,
+            Some(own).filter(|_| looser),
+        );
     }
 
     if profile.hardened
@@ -646,7 +783,13 @@ fn check_class_rules(
     }
 }
 
-fn loosening<T>(diags: &mut Diagnostics, class: &str, what: &str, class_sets: bool, service: Option<&Setting<T>>) {
+fn loosening<T>(
+    diags: &mut Diagnostics,
+    class: &str,
+    what: &str,
+    class_sets: bool,
+    service: Option<&Setting<T>>,
+) {
     if let Some(s) = service
         && class_sets
         && s.reason.is_none()
@@ -667,9 +810,14 @@ fn unmet(stack: &Resolved, class: &ResolvedClass, body: &ServiceBody, req: &str)
     let cb = &class.body;
     let _ = stack;
     match req {
-        "healthcheck" => body.healthcheck.is_none().then(|| "has no healthcheck".to_string()),
+        "healthcheck" => body
+            .healthcheck
+            .is_none()
+            .then(|| "has no healthcheck".to_string()),
         "limits" => {
-            let res = |r: &Option<Setting<Resources>>| r.as_ref().map(|r| r.value.clone()).unwrap_or_default();
+            let res = |r: &Option<Setting<Resources>>| {
+                r.as_ref().map(|r| r.value.clone()).unwrap_or_default()
+            };
             let (own, cls) = (res(&body.resources), res(&cb.resources));
             let memory = own.memory.is_some() || cls.memory.is_some();
             let cpus = own.cpus.is_some() || cls.cpus.is_some();
@@ -682,15 +830,23 @@ fn unmet(stack: &Resolved, class: &ResolvedClass, body: &ServiceBody, req: &str)
         }
         "user" => (body.user.is_none() && cb.user.is_none()).then(|| "sets no user".to_string()),
         "read-only" => {
-            let ro = body.read_only.as_ref().or(cb.read_only.as_ref()).is_some_and(|r| r.value);
+            let ro = body
+                .read_only
+                .as_ref()
+                .or(cb.read_only.as_ref())
+                .is_some_and(|r| r.value);
             (!ro).then(|| "has a writable root filesystem".to_string())
         }
         "cap-drop-all" => {
             let d = body.cap_drop.as_ref().or(cb.cap_drop.as_ref());
-            (!d.is_some_and(|d| d.value.iter().any(|c| c == "ALL"))).then(|| "does not drop ALL capabilities".to_string())
+            (!d.is_some_and(|d| d.value.iter().any(|c| c == "ALL")))
+                .then(|| "does not drop ALL capabilities".to_string())
         }
         "no-new-privileges" => {
-            let n = body.no_new_privileges.as_ref().or(cb.no_new_privileges.as_ref());
+            let n = body
+                .no_new_privileges
+                .as_ref()
+                .or(cb.no_new_privileges.as_ref());
             (!n.is_some_and(|n| n.value)).then(|| "allows new privileges".to_string())
         }
         "pinned" => {
@@ -707,7 +863,9 @@ fn unmet(stack: &Resolved, class: &ResolvedClass, body: &ServiceBody, req: &str)
 
 fn require_help(req: &str) -> String {
     match req {
-        "healthcheck" => "add `healthcheck { http-get port=... path=\"/healthz\" }` (or `cmd`/`shell`)".into(),
+        "healthcheck" => {
+            "add `healthcheck { http-get port=... path=\"/healthz\" }` (or `cmd`/`shell`)".into()
+        }
         "limits" => "add `resources cpus=1.0 memory=\"1g\"` to the service or its class".into(),
         "user" => "add `user \"65532:65532\"` to the service or its class".into(),
         "read-only" => "set `read-only #true` and mount writable paths as tmpfs or volumes".into(),

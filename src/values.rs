@@ -9,7 +9,9 @@ pub fn check_name(s: &str) -> Result<(), String> {
     match chars.next() {
         None => return Err("a name cannot be empty".into()),
         Some(c) if !c.is_ascii_alphanumeric() => {
-            return Err(format!("a name must start with a letter or digit, not `{c}`"));
+            return Err(format!(
+                "a name must start with a letter or digit, not `{c}`"
+            ));
         }
         _ => {}
     }
@@ -31,7 +33,11 @@ pub fn check_duration(s: &str) -> Result<(), String> {
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(rest.len());
         let number = &rest[..digits];
-        if number.is_empty() || number.starts_with('.') || number.ends_with('.') || number.matches('.').count() > 1 {
+        if number.is_empty()
+            || number.starts_with('.')
+            || number.ends_with('.')
+            || number.matches('.').count() > 1
+        {
             return Err(EXPECT.into());
         }
         rest = &rest[digits..];
@@ -59,13 +65,29 @@ pub fn check_size(s: &str) -> Result<(), String> {
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(s.len());
     let number = &s[..digits];
-    if number.is_empty() || number.starts_with('.') || number.ends_with('.') || number.matches('.').count() > 1 {
+    if number.is_empty()
+        || number.starts_with('.')
+        || number.ends_with('.')
+        || number.matches('.').count() > 1
+    {
         return Err(EXPECT.into());
     }
     let unit = s[digits..].to_ascii_lowercase();
     let ok = matches!(
         unit.as_str(),
-        "" | "b" | "k" | "m" | "g" | "t" | "kb" | "mb" | "gb" | "tb" | "kib" | "mib" | "gib" | "tib"
+        "" | "b"
+            | "k"
+            | "m"
+            | "g"
+            | "t"
+            | "kb"
+            | "mb"
+            | "gb"
+            | "tb"
+            | "kib"
+            | "mib"
+            | "gib"
+            | "tib"
     );
     if ok {
         Ok(())
@@ -140,7 +162,11 @@ pub fn parse_image(s: &str) -> Result<ImageRef, String> {
             let hex = d.strip_prefix("sha256:").ok_or_else(|| {
                 format!("the digest `{d}` must be `sha256:` followed by 64 hex digits")
             })?;
-            if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+            if hex.len() != 64
+                || !hex
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            {
                 return Err(format!(
                     "the digest must be `sha256:` followed by 64 lowercase hex digits (got {} characters)",
                     hex.len()
@@ -187,7 +213,12 @@ fn check_tag(tag: &str) -> Result<(), String> {
     let first_ok = chars
         .next()
         .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !first_ok || tag.len() > 128 || !tag.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
+    if !first_ok
+        || tag.len() > 128
+        || !tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    {
         return Err(format!(
             "the tag `{tag}` must match [A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}}"
         ));
@@ -321,7 +352,10 @@ mod tests {
         ] {
             assert!(parse_image(bad).is_err(), "{bad}");
         }
-        let r = parse_image("ghcr.io/a/b:1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef").unwrap();
+        let r = parse_image(
+            "ghcr.io/a/b:1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        )
+        .unwrap();
         assert_eq!(r.registry.as_deref(), Some("ghcr.io"));
         assert_eq!(r.repository, "a/b");
         assert_eq!(r.tag.as_deref(), Some("1"));
@@ -357,6 +391,9 @@ mod tests {
         assert!(check_port_string("${P:-8086}").is_ok());
         assert!(check_port_string("${P}").is_err());
         assert!(check_port_string("70000").is_err());
-        assert_eq!(default_pin_var("hi-rag-gateway-v2"), "HI_RAG_GATEWAY_V2_IMAGE");
+        assert_eq!(
+            default_pin_var("hi-rag-gateway-v2"),
+            "HI_RAG_GATEWAY_V2_IMAGE"
+        );
     }
 }

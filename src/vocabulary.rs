@@ -135,12 +135,7 @@ pub struct NodeSpec {
     pub doc: &'static str,
 }
 
-const fn args(
-    name: &'static str,
-    min: usize,
-    max: Option<usize>,
-    ty: ValueType,
-) -> ArgSpec {
+const fn args(name: &'static str, min: usize, max: Option<usize>, ty: ValueType) -> ArgSpec {
     ArgSpec {
         name,
         min,
@@ -290,11 +285,7 @@ pub const NODES: &[NodeSpec] = &[
             "hardening",
             &[C::Top],
             args("class name", 1, Some(1), T::Name),
-            &[prop(
-                "extends",
-                T::Name,
-                "the class this one starts from",
-            )],
+            &[prop("extends", T::Name, "the class this one starts from")],
             "A hardening class: settings applied to its services in hardened profiles.",
         )),
         Children::Nodes(C::Hardening),
@@ -331,7 +322,11 @@ pub const NODES: &[NodeSpec] = &[
         args("secret name", 1, Some(1), T::Name),
         &[
             prop("file", T::String, "a file holding the secret"),
-            prop("environment", T::String, "an environment variable holding the secret"),
+            prop(
+                "environment",
+                T::String,
+                "an environment variable holding the secret",
+            ),
             prop("external", T::Bool, "created outside this project"),
         ],
         "A secret services may mount under /run/secrets.",
@@ -351,15 +346,31 @@ pub const NODES: &[NodeSpec] = &[
         &[C::Top],
         args("profile name", 1, Some(1), T::Name),
         &[
-            prop_enum("source", &["build", "image"], "build from source or run images"),
+            prop_enum(
+                "source",
+                &["build", "image"],
+                "build from source or run images",
+            ),
             prop_enum(
                 "pins",
                 &["off", "warn", "require"],
                 "what an image without a digest is (default: warn for source=image, off for build)",
             ),
-            prop("hardened", T::Bool, "apply hardening classes and their require lists"),
-            prop("gpu", T::Bool, "include GPU reservations, when \"gpu\" and only-in \"gpu\""),
-            prop("file", T::String, "output file name (default docker-compose.<profile>.yml)"),
+            prop(
+                "hardened",
+                T::Bool,
+                "apply hardening classes and their require lists",
+            ),
+            prop(
+                "gpu",
+                T::Bool,
+                "include GPU reservations, when \"gpu\" and only-in \"gpu\"",
+            ),
+            prop(
+                "file",
+                T::String,
+                "output file name (default docker-compose.<profile>.yml)",
+            ),
         ],
         "An output variant of the whole stack.",
     )),
@@ -368,7 +379,11 @@ pub const NODES: &[NodeSpec] = &[
             "service",
             &[C::Top],
             args("service name", 1, Some(1), T::Name),
-            &[prop("from", T::Name, "the template this service starts from")],
+            &[prop(
+                "from",
+                T::Name,
+                "the template this service starts from",
+            )],
             "A service, written once for every profile.",
         )),
         Children::Nodes(C::Service),
@@ -537,7 +552,11 @@ pub const NODES: &[NodeSpec] = &[
             SVC,
             args("context", 0, Some(1), T::String),
             &[
-                prop("dockerfile", T::String, "Dockerfile path, relative to the context"),
+                prop(
+                    "dockerfile",
+                    T::String,
+                    "Dockerfile path, relative to the context",
+                ),
                 prop("target", T::String, "build stage"),
             ],
             "How to build the service's image (used in source=\"build\" profiles).",
@@ -587,7 +606,11 @@ pub const NODES: &[NodeSpec] = &[
         SVC,
         args("container port", 1, Some(1), T::Port),
         &[
-            prop("host", T::PortOrInterpolation, "published host port (default: the container port)"),
+            prop(
+                "host",
+                T::PortOrInterpolation,
+                "published host port (default: the container port)",
+            ),
             prop("host-ip", T::String, "host address to bind"),
             prop_enum("protocol", &["tcp", "udp"], "protocol (default tcp)"),
         ],
@@ -635,8 +658,16 @@ pub const NODES: &[NodeSpec] = &[
                 &["healthy", "started", "completed"],
                 "what to wait for (default started)",
             ),
-            prop("required", T::Bool, "#false: start even if the dependency is absent"),
-            prop("restart", T::Bool, "restart this service when the dependency restarts"),
+            prop(
+                "required",
+                T::Bool,
+                "#false: start even if the dependency is absent",
+            ),
+            prop(
+                "restart",
+                T::Bool,
+                "restart this service when the dependency restarts",
+            ),
         ],
         "A start-up dependency.",
     )),
@@ -650,7 +681,11 @@ pub const NODES: &[NodeSpec] = &[
                 prop("timeout", T::Duration, "time a check may take"),
                 prop("retries", T::Integer, "failures before unhealthy"),
                 prop("start-period", T::Duration, "grace time at start"),
-                prop("start-interval", T::Duration, "time between checks during start-period"),
+                prop(
+                    "start-interval",
+                    T::Duration,
+                    "time between checks during start-period",
+                ),
             ],
             "A container healthcheck with one of http-get, cmd or shell.",
         ),
@@ -666,7 +701,11 @@ pub const NODES: &[NodeSpec] = &[
                 ..prop("port", T::Port, "port inside the container")
             },
             prop("path", T::String, "request path (default /)"),
-            prop_enum("tool", &["curl", "wget", "python"], "the probe program in the image (default curl)"),
+            prop_enum(
+                "tool",
+                &["curl", "wget", "python"],
+                "the probe program in the image (default curl)",
+            ),
             prop("host", T::String, "address to probe (default 127.0.0.1)"),
         ],
         "An HTTP GET that must succeed; the endpoint is also recorded for outside probes.",
@@ -792,9 +831,17 @@ pub const NODES: &[NodeSpec] = &[
         NO_ARGS,
         &[
             prop("count", T::CountOrAll, "number of GPUs, or \"all\""),
-            prop("device-ids", T::String, "comma-separated device ids, e.g. \"0,1\""),
+            prop(
+                "device-ids",
+                T::String,
+                "comma-separated device ids, e.g. \"0,1\"",
+            ),
             prop("driver", T::String, "device driver (default nvidia)"),
-            prop("capabilities", T::String, "comma-separated capabilities (default \"gpu\")"),
+            prop(
+                "capabilities",
+                T::String,
+                "comma-separated capabilities (default \"gpu\")",
+            ),
         ],
         "A GPU reservation, emitted only in gpu profiles.",
     ),

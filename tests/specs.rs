@@ -12,10 +12,16 @@ use std::path::{Path, PathBuf};
 fn cases() -> Vec<(String, PathBuf)> {
     let root = support::manifest_dir().join("tests/specs");
     let mut out = Vec::new();
-    let mut features: Vec<_> = std::fs::read_dir(&root).expect("tests/specs").flatten().collect();
+    let mut features: Vec<_> = std::fs::read_dir(&root)
+        .expect("tests/specs")
+        .flatten()
+        .collect();
     features.sort_by_key(|e| e.file_name());
     for feature in features.into_iter().filter(|e| e.path().is_dir()) {
-        let mut entries: Vec<_> = std::fs::read_dir(feature.path()).expect("feature").flatten().collect();
+        let mut entries: Vec<_> = std::fs::read_dir(feature.path())
+            .expect("feature")
+            .flatten()
+            .collect();
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
             let name = e.file_name().to_string_lossy().into_owned();
@@ -49,7 +55,11 @@ fn snapshot_text(path: &Path) -> (String, bool, bool, pmovesc::Output) {
     }
     text.push_str("\n# Diagnostics\n");
     let rendered = support::render(&sources, &output);
-    text.push_str(if rendered.is_empty() { "(none)\n" } else { &rendered });
+    text.push_str(if rendered.is_empty() {
+        "(none)\n"
+    } else {
+        &rendered
+    });
     for (name, contents) in &output.files {
         text.push_str(&format!("\n# Output: {name}\n{contents}"));
     }
@@ -66,7 +76,10 @@ fn spec_cases() {
         let result = std::panic::catch_unwind(|| {
             let (text, errors, wrote, output) = snapshot_text(&path);
             if name.starts_with("valid") {
-                assert!(!errors, "{feature}/{name}: a valid case has errors:\n{text}");
+                assert!(
+                    !errors,
+                    "{feature}/{name}: a valid case has errors:\n{text}"
+                );
                 assert!(wrote, "{feature}/{name}: a valid case wrote nothing");
                 support::check_all_oracles(&output.files);
                 for (file, model) in &output.models {
@@ -74,7 +87,10 @@ fn spec_cases() {
                     support::check_roundtrip(file, &output.files[file], &expected);
                 }
             } else {
-                assert!(errors, "{feature}/{name}: an invalid case has no error:\n{text}");
+                assert!(
+                    errors,
+                    "{feature}/{name}: an invalid case has no error:\n{text}"
+                );
                 assert!(!wrote, "{feature}/{name}: an invalid case wrote files");
             }
             let mut settings = insta::Settings::clone_current();
@@ -100,7 +116,12 @@ fn spec_cases() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} spec case(s) failed:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} spec case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 
     // Every diagnostic code the compiler has is shown by at least one spec snapshot.
     let untested: Vec<&str> = pmovesc::diag::Code::ALL
@@ -109,5 +130,8 @@ fn spec_cases() {
         .filter(|c| !matches!(c, pmovesc::diag::Code::NoStackFiles)) // tested by the CLI tests
         .map(|c| c.id())
         .collect();
-    assert!(untested.is_empty(), "codes without a spec case: {untested:?}");
+    assert!(
+        untested.is_empty(),
+        "codes without a spec case: {untested:?}"
+    );
 }

@@ -54,7 +54,9 @@ fn compose_validator() -> Option<&'static jsonschema::Validator> {
 
 /// Validates one generated compose file against the official compose JSON schema.
 pub fn check_compose_schema(name: &str, yaml: &str) {
-    let Some(validator) = compose_validator() else { return };
+    let Some(validator) = compose_validator() else {
+        return;
+    };
     let value: serde_json::Value =
         serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("{name} is not YAML: {e}"));
     let errors: Vec<String> = validator
@@ -113,7 +115,9 @@ pub fn check_compose_oracle(files: &BTreeMap<String, String>) {
 
 fn touch_required_env_files(dir: &Path, yaml: &str) {
     let value: serde_json::Value = serde_saphyr::from_str(yaml).expect("yaml");
-    let Some(services) = value.get("services").and_then(|s| s.as_object()) else { return };
+    let Some(services) = value.get("services").and_then(|s| s.as_object()) else {
+        return;
+    };
     for service in services.values() {
         for entry in service
             .get("env_file")
@@ -169,11 +173,20 @@ fn read_with_pyyaml(yaml: &str) -> Option<serde_json::Value> {
         .arg(&path)
         .output()
         .ok()?;
-    assert!(out.status.success(), "PyYAML: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "PyYAML: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     Some(serde_json::from_slice(&out.stdout).expect("json"))
 }
 
-fn assert_same_scalars(name: &str, reader: &str, expected: &serde_json::Value, got: &serde_json::Value) {
+fn assert_same_scalars(
+    name: &str,
+    reader: &str,
+    expected: &serde_json::Value,
+    got: &serde_json::Value,
+) {
     use serde_json::Value;
     fn walk(path: &str, e: &Value, g: &Value, errors: &mut Vec<String>) {
         match (e, g) {
@@ -185,7 +198,11 @@ fn assert_same_scalars(name: &str, reader: &str, expected: &serde_json::Value, g
                     }
                 }
                 if a.len() != b.len() {
-                    errors.push(format!("{path}: {} keys written, {} read", a.len(), b.len()));
+                    errors.push(format!(
+                        "{path}: {} keys written, {} read",
+                        a.len(),
+                        b.len()
+                    ));
                 }
             }
             (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
