@@ -51,6 +51,7 @@ pub enum Code {
     McpNoImage,
     McpPort,
     McpDuplicateName,
+    McpMetaSize,
 }
 
 impl Code {
@@ -93,6 +94,7 @@ impl Code {
         Code::McpNoImage,
         Code::McpPort,
         Code::McpDuplicateName,
+        Code::McpMetaSize,
     ];
 
     /// The stable code printed with every diagnostic.
@@ -135,6 +137,7 @@ impl Code {
             Code::McpNoImage => "PMV404",
             Code::McpPort => "PMV405",
             Code::McpDuplicateName => "PMV406",
+            Code::McpMetaSize => "PMV407",
         }
     }
 
@@ -178,6 +181,7 @@ impl Code {
             Code::McpNoImage => "mcp-no-image",
             Code::McpPort => "mcp-port",
             Code::McpDuplicateName => "mcp-duplicate-name",
+            Code::McpMetaSize => "mcp-meta-size",
         }
     }
 
@@ -228,11 +232,14 @@ impl Code {
             Code::NoHardeningClass => "A service with no hardening class in a hardened profile.",
             Code::PinVarConflict => "Two different images would be written to one pin variable.",
             Code::McpName => "An MCP server name that is not reverse-DNS with exactly one slash.",
-            Code::McpDescription => "An MCP description over 100 characters.",
+            Code::McpDescription => {
+                "An MCP server without a description, or one over 100 characters."
+            }
             Code::McpVersion => "An MCP server without `version`.",
             Code::McpNoImage => "An `mcp` node on a service with no image.",
             Code::McpPort => "An MCP transport port the service does not expose.",
             Code::McpDuplicateName => "Two services claim one MCP server name.",
+            Code::McpMetaSize => "MCP publisher metadata over the registry's 4 KB limit.",
         }
     }
 }

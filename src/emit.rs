@@ -31,8 +31,13 @@ fn yaml_options() -> SerializerOptions {
 
 /// A compose file as YAML, header first.
 pub fn compose_yaml(file: &ComposeFile, regenerate: &str) -> String {
+    yaml_document(file, regenerate)
+}
+
+/// Any serializable document as YAML, header first.
+pub fn yaml_document<T: serde::Serialize>(value: &T, regenerate: &str) -> String {
     let mut out = header(regenerate);
-    match serde_saphyr::to_string_with_options(file, yaml_options()) {
+    match serde_saphyr::to_string_with_options(value, yaml_options()) {
         Ok(yaml) => out.push_str(&yaml),
         Err(e) => out.push_str(&format!("# serialization failed: {e}\n")),
     }

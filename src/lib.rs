@@ -6,6 +6,7 @@
 //! profile) and [`emit`] (YAML and the pin file). Reading and writing files happens at the edge,
 //! in [`fs`] and the CLI.
 
+pub mod catalog;
 pub mod check;
 pub mod decode;
 pub mod diag;
@@ -45,6 +46,8 @@ pub struct Output {
     pub all_file_names: Vec<String>,
     /// The compose model each profile file was emitted from (file name -> model).
     pub models: BTreeMap<String, lower::ComposeFile>,
+    /// The MCP catalogs the catalog files were emitted from.
+    pub catalogs: Option<catalog::Catalogs>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -116,7 +119,10 @@ pub fn compile(sources: &SourceMap, options: &Options) -> Output {
     }
     output.all_file_names = stack.profiles.iter().map(|p| p.file_name()).collect();
     output.all_file_names.push(stack.pin_file.clone());
+    output.all_file_names.push(catalog::JSON_FILE.into());
+    output.all_file_names.push(catalog::DOCKER_FILE.into());
     output.all_file_names.sort();
+    let catalogs = catalog::build(&stack, &mut diags);
     let failed = diags.has_errors() || (options.strict && !diags.is_empty());
     if failed {
         output.diagnostics = finish(diags, options.strict);
@@ -144,6 +150,15 @@ pub fn compile(sources: &SourceMap, options: &Options) -> Output {
         stack.pin_file.clone(),
         emit::pin_file(&pins, &options.regenerate),
     );
+    output.files.insert(
+        catalog::JSON_FILE.into(),
+        catalog::listing_json(&catalogs.listing),
+    );
+    output.files.insert(
+        catalog::DOCKER_FILE.into(),
+        emit::yaml_document(&catalogs.docker, &options.regenerate),
+    );
+    output.catalogs = Some(catalogs);
     output.diagnostics = finish(diags, options.strict);
     output
 }

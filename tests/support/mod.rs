@@ -97,20 +97,42 @@ pub fn check_compose_oracle(files: &BTreeMap<String, String>) {
     }
     for (name, text) in files.iter().filter(|(n, _)| n.ends_with(".yml")) {
         touch_required_env_files(dir.path(), text);
-        let out = Command::new(bin)
-            .current_dir(dir.path())
+        let mut cmd = Command::new(bin);
+        cmd.current_dir(dir.path())
             .args(["-f", name, "--profile", "*", "config", "-q"])
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", dir.path())
-            .output()
-            .expect("run docker-compose");
+            .env("HOME", dir.path());
+        // `${VAR:?message}` makes compose refuse to run without VAR, as an operator's secret
+        // must be set; the oracle sets a placeholder the way the operator's environment would.
+        for var in required_variables(text) {
+            cmd.env(var, "oracle-placeholder");
+        }
+        let out = cmd.output().expect("run docker-compose");
         assert!(
             out.status.success(),
             "docker-compose rejects {name}:\n{}\n--- file ---\n{text}",
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+/// Names of variables written `${VAR:?...}` or `${VAR?...}`.
+fn required_variables(text: &str) -> Vec<String> {
+    let mut vars = Vec::new();
+    for (i, _) in text.match_indices("${") {
+        let rest = &text[i + 2..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let after = &rest[end..];
+        if end > 0 && (after.starts_with(":?") || after.starts_with('?')) {
+            vars.push(rest[..end].to_string());
+        }
+    }
+    vars.sort();
+    vars.dedup();
+    vars
 }
 
 fn touch_required_env_files(dir: &Path, yaml: &str) {
@@ -270,4 +292,162 @@ pub fn check_all_oracles(files: &BTreeMap<String, String>) {
         check_compose_schema(name, text);
     }
     check_compose_oracle(files);
+    check_mcp_listing(
+        files
+            .get("mcp-catalog.json")
+            .expect("mcp-catalog.json is generated"),
+    );
+    check_docker_catalog(
+        files
+            .get("mcp-catalog.docker.yaml")
+            .expect("mcp-catalog.docker.yaml is generated"),
+    );
+}
+
+fn mcp_validator() -> Option<&'static jsonschema::Validator> {
+    static VALIDATOR: OnceLock<Option<jsonschema::Validator>> = OnceLock::new();
+    VALIDATOR
+        .get_or_init(|| {
+            let dir = schemas_dir()?;
+            let text = std::fs::read_to_string(dir.join("mcp-server.schema.json")).ok()?;
+            let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
+            Some(jsonschema::validator_for(&schema).expect("server.json schema compiles"))
+        })
+        .as_ref()
+}
+
+/// `mcp-catalog.json` has the registry listing shape, and every server entry validates against
+/// the official server.json schema (2025-12-11).
+pub fn check_mcp_listing(text: &str) {
+    let listing: serde_json::Value = serde_json::from_str(text).expect("mcp-catalog.json is JSON");
+    let servers = listing["servers"].as_array().expect("servers array");
+    assert_eq!(
+        listing["metadata"]["count"],
+        servers.len(),
+        "metadata.count"
+    );
+    let keys: Vec<&String> = listing.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["servers", "metadata"], "listing keys");
+    let names: Vec<&str> = servers
+        .iter()
+        .map(|s| s["server"]["name"].as_str().unwrap())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "servers sorted by name");
+    let Some(validator) = mcp_validator() else {
+        return;
+    };
+    for s in servers {
+        let server = &s["server"];
+        let errors: Vec<String> = validator
+            .iter_errors(server)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{} fails server.json 2025-12-11:\n{}",
+            server["name"],
+            errors.join("\n")
+        );
+        let meta = serde_json::to_string(
+            &server["_meta"]["io.modelcontextprotocol.registry/publisher-provided"],
+        )
+        .unwrap();
+        assert!(meta.len() <= 4096, "publisher-provided metadata over 4 KB");
+    }
+}
+
+/// Mirror of the catalog types of docker/mcp-gateway (pkg/catalog/types.go): the field names
+/// the gateway reads. Unknown fields are rejected, so a misspelt key fails here.
+pub mod docker_gateway {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Deserialize, Serialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct TopLevel {
+        pub version: u32,
+        pub name: String,
+        #[serde(rename = "displayName")]
+        pub display_name: String,
+        pub registry: BTreeMap<String, Server>,
+    }
+
+    #[derive(Debug, Deserialize, Serialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct Server {
+        pub name: String,
+        #[serde(rename = "type")]
+        pub kind: String,
+        pub image: String,
+        pub description: String,
+        #[serde(default)]
+        pub title: Option<String>,
+        #[serde(default)]
+        pub remote: Option<Remote>,
+        #[serde(default)]
+        pub secrets: Vec<Secret>,
+        #[serde(default)]
+        pub env: Vec<Env>,
+        #[serde(default)]
+        pub user: Option<String>,
+        #[serde(rename = "disableNetwork", default)]
+        pub disable_network: bool,
+        #[serde(rename = "allowHosts", default)]
+        pub allow_hosts: Vec<String>,
+        #[serde(default)]
+        pub tools: Vec<Tool>,
+    }
+
+    #[derive(Debug, Deserialize, Serialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct Remote {
+        pub url: String,
+        pub transport_type: String,
+    }
+
+    #[derive(Debug, Deserialize, Serialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct Secret {
+        pub name: String,
+        pub env: String,
+    }
+
+    #[derive(Debug, Deserialize, Serialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct Env {
+        pub name: String,
+        pub value: String,
+    }
+
+    #[derive(Debug, Deserialize, Serialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct Tool {
+        pub name: String,
+    }
+}
+
+/// The gateway catalog reads back (YAML 1.2 and, where installed, YAML 1.1) into the gateway's
+/// field names with nothing unknown or lost.
+pub fn check_docker_catalog(text: &str) {
+    let parsed: docker_gateway::TopLevel =
+        serde_saphyr::from_str(text).unwrap_or_else(|e| panic!("gateway catalog: {e}\n{text}"));
+    assert_eq!(parsed.version, 2);
+    for (key, server) in &parsed.registry {
+        assert_eq!(&server.name, key);
+        assert!(
+            matches!(server.kind.as_str(), "server" | "remote"),
+            "type {}",
+            server.kind
+        );
+        assert_eq!(server.remote.is_some(), server.kind == "remote");
+    }
+    let as_json = serde_json::to_value(&parsed).unwrap();
+    if let Some(yaml11) = read_with_pyyaml(text) {
+        let back: docker_gateway::TopLevel = serde_json::from_value(yaml11).expect("PyYAML read");
+        assert_eq!(back, parsed, "YAML 1.1 and 1.2 readers disagree");
+    }
+    let _ = as_json;
 }
