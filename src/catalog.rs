@@ -212,7 +212,7 @@ pub fn build(stack: &Resolved, diags: &mut Diagnostics) -> Catalogs {
         // profile leaves the service out.
         let body = profile
             .and_then(|p| stack.shape(service, p))
-            .unwrap_or_else(|| service.body.clone());
+            .unwrap_or(std::borrow::Cow::Borrowed(&service.body));
         let Some(image) = body.image.as_ref().map(|i| i.value.clone()) else {
             continue; // reported as PMV404
         };

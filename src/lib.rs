@@ -14,8 +14,12 @@ pub mod emit;
 pub mod fs;
 pub mod lower;
 pub mod model;
+pub mod parallel;
+pub mod pin;
 pub mod resolve;
 pub mod source;
+#[doc(hidden)]
+pub mod stackgen;
 pub mod syntax;
 pub mod validate;
 pub mod values;
@@ -35,6 +39,8 @@ pub struct Options {
     pub strict: bool,
     /// The command written into headers, e.g. `pmovesc build stacks -o pmoves`.
     pub regenerate: String,
+    /// Keep each profile's compose model in [`Output::models`] (tests read it; the CLI does not).
+    pub keep_models: bool,
 }
 
 /// The result of compiling a stack: generated files (name -> contents) when there is no error,
@@ -73,11 +79,21 @@ pub fn analyze(sources: &SourceMap) -> (Option<resolve::Resolved>, Diagnostics) 
         );
         return (None, diags);
     }
+    // Files parse and decode independently, in parallel; each KDL document is dropped as soon
+    // as it is decoded, so at most one document per thread is alive.
+    let ids: Vec<source::FileId> = sources.files().map(|(id, _)| id).collect();
+    let decoded = parallel::map(&ids, |id| {
+        let mut file_diags = Diagnostics::new();
+        let stack = syntax::parse(sources, *id, &mut file_diags)
+            .map(|doc| decode::decode(*id, &doc, &mut file_diags));
+        (stack, file_diags)
+    });
     let mut stack = model::Stack::default();
     let mut unreadable = false;
-    for (id, _) in sources.files() {
-        match syntax::parse(sources, id, &mut diags) {
-            Some(doc) => stack.absorb(decode::decode(id, &doc, &mut diags)),
+    for (file_stack, file_diags) in decoded {
+        diags.extend(file_diags);
+        match file_stack {
+            Some(s) => stack.absorb(s),
             None => unreadable = true,
         }
     }
@@ -128,23 +144,39 @@ pub fn compile(sources: &SourceMap, options: &Options) -> Output {
         output.diagnostics = finish(diags, options.strict);
         return output;
     }
-    let mut pins = BTreeMap::new();
-    for profile in &stack.profiles {
-        if !options.profiles.is_empty() && !options.profiles.contains(&profile.name.value) {
-            continue;
-        }
+    let profiles: Vec<&model::Profile> = stack
+        .profiles
+        .iter()
+        .filter(|p| options.profiles.is_empty() || options.profiles.contains(&p.name.value))
+        .collect();
+    // Profiles lower and emit independently, in parallel.
+    let emitted = parallel::map(&profiles, |profile| {
         let compose = lower::lower(&stack, profile);
-        let shapes: Vec<(&str, model::ServiceBody)> = stack
+        let text = emit::compose_yaml(&compose, &options.regenerate);
+        let mut pins = BTreeMap::new();
+        let shapes = stack
             .services
             .iter()
-            .filter_map(|(n, s)| stack.shape(s, profile).map(|b| (n.as_str(), b)))
-            .collect();
-        emit::collect_pins(&stack, shapes.iter().map(|(n, b)| (*n, b)), &mut pins);
-        output.files.insert(
+            .filter_map(|(n, s)| stack.shape(s, profile).map(|b| (n.as_str(), b)));
+        for (name, body) in shapes {
+            emit::collect_pins(&stack, std::iter::once((name, body.as_ref())), &mut pins);
+        }
+        (
             profile.file_name(),
-            emit::compose_yaml(&compose, &options.regenerate),
-        );
-        output.models.insert(profile.file_name(), compose);
+            text,
+            options.keep_models.then_some(compose),
+            pins,
+        )
+    });
+    let mut pins = BTreeMap::new();
+    for (file, text, model, profile_pins) in emitted {
+        output.files.insert(file.clone(), text);
+        if let Some(model) = model {
+            output.models.insert(file, model);
+        }
+        for (var, image) in profile_pins {
+            pins.entry(var).or_insert(image);
+        }
     }
     output.files.insert(
         stack.pin_file.clone(),

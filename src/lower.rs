@@ -264,7 +264,7 @@ pub fn lower(stack: &Resolved, profile: &Profile) -> ComposeFile {
         volumes: BTreeMap::new(),
         secrets: BTreeMap::new(),
     };
-    let shapes: BTreeMap<&str, ServiceBody> = stack
+    let shapes: BTreeMap<&str, std::borrow::Cow<ServiceBody>> = stack
         .services
         .iter()
         .filter_map(|(n, s)| stack.shape(s, profile).map(|b| (n.as_str(), b)))
@@ -340,7 +340,7 @@ fn lower_service(
     profile: &Profile,
     name: &str,
     body: &ServiceBody,
-    present: &BTreeMap<&str, ServiceBody>,
+    present: &BTreeMap<&str, std::borrow::Cow<ServiceBody>>,
 ) -> ComposeService {
     let mut s = ComposeService::default();
 

@@ -163,6 +163,7 @@ fn options(stacks: &Path, out: &Path, profiles: Vec<String>, common: &Common) ->
         profiles,
         strict: common.strict,
         regenerate: fs::regenerate_command(stacks, out),
+        keep_models: false,
     }
 }
 

@@ -7,6 +7,8 @@
 //! capabilities, extra hosts, ulimits and devices by name), which merge by key. `build` merges
 //! property by property, so a `when` can change only the Dockerfile.
 
+use std::borrow::Cow;
+
 use indexmap::IndexMap;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, suggest};
@@ -59,12 +61,27 @@ pub fn selects(selector: &str, profile: &Profile) -> bool {
 }
 
 impl Resolved {
-    /// The service as it looks in a profile, or `None` when the profile leaves it out.
-    pub fn shape(&self, service: &ResolvedService, profile: &Profile) -> Option<ServiceBody> {
+    /// The service as it looks in a profile, or `None` when the profile leaves it out. The
+    /// base body is borrowed when no `when` block applies (the common case), so shaping a large
+    /// stack copies only the services a profile changes. Pending `when` blocks of a borrowed body
+    /// are to be ignored by the caller.
+    pub fn shape<'a>(
+        &self,
+        service: &'a ResolvedService,
+        profile: &Profile,
+    ) -> Option<Cow<'a, ServiceBody>> {
         if let Some(only) = &service.body.only_in
             && !only.value.iter().any(|s| selects(&s.value, profile))
         {
             return None;
+        }
+        if !service
+            .body
+            .whens
+            .iter()
+            .any(|w| selects(&w.selector.value, profile))
+        {
+            return Some(Cow::Borrowed(&service.body));
         }
         let mut body = service.body.clone();
         let mut pin_var = body.pin_var.clone();
@@ -87,7 +104,7 @@ impl Resolved {
         }
         body.pin_var = pin_var;
         body.whens.clear();
-        Some(body)
+        Some(Cow::Owned(body))
     }
 
     /// The pin variable of a shaped service.

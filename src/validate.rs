@@ -472,7 +472,7 @@ fn check_profiles(stack: &Resolved, diags: &mut Diagnostics) {
     let mut pins: BTreeMap<String, (String, Span, String)> = BTreeMap::new();
     for profile in &stack.profiles {
         let pname = profile.name.value.as_str();
-        let shapes: Vec<(&str, &Spanned<String>, ServiceBody)> = stack
+        let shapes: Vec<(&str, &Spanned<String>, std::borrow::Cow<ServiceBody>)> = stack
             .services
             .iter()
             .filter_map(|(n, s)| stack.shape(s, profile).map(|b| (n.as_str(), &s.name, b)))

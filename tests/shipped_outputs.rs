@@ -16,6 +16,7 @@ fn build(stack: &str, out: &str) -> pmovesc::Output {
         &sources,
         &pmovesc::Options {
             regenerate: format!("pmovesc build {stack} -o {out}"),
+            keep_models: true,
             ..Default::default()
         },
     );

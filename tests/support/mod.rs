@@ -270,6 +270,7 @@ pub fn compile(sources: &SourceMap) -> pmovesc::Output {
         sources,
         &pmovesc::Options {
             regenerate: "pmovesc build STACK -o OUT".into(),
+            keep_models: true,
             ..Default::default()
         },
     )
