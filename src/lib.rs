@@ -6,6 +6,7 @@
 //! profile) and [`emit`] (YAML and the pin file). Reading and writing files happens at the edge,
 //! in [`fs`] and the CLI.
 
+pub mod audit;
 pub mod catalog;
 pub mod check;
 pub mod decode;
@@ -15,7 +16,6 @@ pub mod fs;
 pub mod lower;
 pub mod model;
 pub mod parallel;
-pub mod pin;
 pub mod resolve;
 pub mod source;
 #[doc(hidden)]
@@ -137,6 +137,7 @@ pub fn compile(sources: &SourceMap, options: &Options) -> Output {
     output.all_file_names.push(stack.pin_file.clone());
     output.all_file_names.push(catalog::JSON_FILE.into());
     output.all_file_names.push(catalog::DOCKER_FILE.into());
+    output.all_file_names.push(audit::COMPOSE_LINT_FILE.into());
     output.all_file_names.sort();
     let catalogs = catalog::build(&stack, &mut diags);
     let failed = diags.has_errors() || (options.strict && !diags.is_empty());
@@ -191,6 +192,10 @@ pub fn compile(sources: &SourceMap, options: &Options) -> Output {
         emit::yaml_document(&catalogs.docker, &options.regenerate),
     );
     output.catalogs = Some(catalogs);
+    output.files.insert(
+        audit::COMPOSE_LINT_FILE.into(),
+        emit::yaml_document(&audit::compose_lint_config(&stack), &options.regenerate),
+    );
     output.diagnostics = finish(diags, options.strict);
     output
 }

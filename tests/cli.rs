@@ -69,6 +69,7 @@ fn build_writes_every_profile_and_the_pin_file() {
     assert_eq!(
         files,
         [
+            ".compose-lint.yml",
             "docker-compose.dev-local.yml",
             "docker-compose.gpu.yml",
             "docker-compose.hardened.yml",
@@ -327,6 +328,7 @@ fn profile_selection_builds_only_that_profile() {
     assert_eq!(
         files,
         [
+            ".compose-lint.yml",
             "docker-compose.hardened.yml",
             "env.shared",
             "mcp-catalog.docker.yaml",
