@@ -190,3 +190,64 @@ fn relative(path: &Path, base: &Path) -> String {
         parts.join("/")
     }
 }
+
+/// The Docker config file credentials are read from: `$DOCKER_CONFIG/config.json`, else
+/// `~/.docker/config.json`; `None` when it does not exist.
+pub fn read_docker_config() -> io::Result<Option<(PathBuf, String)>> {
+    let path = match std::env::var_os("DOCKER_CONFIG") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir).join("config.json"),
+        _ => match std::env::var_os("HOME") {
+            Some(home) => PathBuf::from(home).join(".docker").join("config.json"),
+            None => return Ok(None),
+        },
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some((path, text))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
+    }
+}
+
+/// Replaces the contents of source files all or nothing (`pin`): each file must still hold
+/// `old` (else nothing is written: someone edited it meanwhile); every new text goes to a
+/// temporary file beside its target with the target's permissions, and only when all are
+/// written are they renamed into place.
+pub fn replace_files(changes: &[(PathBuf, &str, String)]) -> io::Result<()> {
+    let mut staged: Vec<(PathBuf, &Path)> = Vec::new();
+    let cleanup = |staged: &[(PathBuf, &Path)]| {
+        for (tmp, _) in staged {
+            let _ = std::fs::remove_file(tmp);
+        }
+    };
+    for (path, old, new) in changes {
+        let result = (|| {
+            let current = std::fs::read(path)?;
+            if current != old.as_bytes() {
+                return Err(io::Error::other(format!(
+                    "{} changed while pmovesc was running",
+                    path.display()
+                )));
+            }
+            let permissions = std::fs::metadata(path)?.permissions();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let tmp = path.with_file_name(format!(".{name}.pmovesc-tmp-{}", std::process::id()));
+            std::fs::write(&tmp, new)?;
+            std::fs::set_permissions(&tmp, permissions)?;
+            Ok(tmp)
+        })();
+        match result {
+            Ok(tmp) => staged.push((tmp, path.as_path())),
+            Err(e) => {
+                cleanup(&staged);
+                return Err(e);
+            }
+        }
+    }
+    for (tmp, target) in &staged {
+        std::fs::rename(tmp, target)?;
+    }
+    Ok(())
+}

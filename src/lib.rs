@@ -16,6 +16,7 @@ pub mod fs;
 pub mod lower;
 pub mod model;
 pub mod parallel;
+pub mod pin;
 pub mod resolve;
 pub mod source;
 #[doc(hidden)]

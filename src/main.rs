@@ -9,6 +9,8 @@ use pmovesc::diag::{self, RenderOptions, Severity};
 use pmovesc::source::SourceMap;
 use pmovesc::{Options, Output, check, fs};
 
+mod cli_pin;
+
 #[derive(Parser)]
 #[command(
     name = "pmovesc",
@@ -62,6 +64,11 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Resolve image tags to the digests their registries serve and pin them in the .kdl source.
+    Pin(cli_pin::PinArgs),
+    /// Check in the registries that a profile's pinned images exist and carry the required
+    /// signature and SBOM artifacts.
+    Verify(cli_pin::VerifyArgs),
     /// Print the machine-readable vocabulary of the stack language (schema/stack-language.json).
     Schema,
     /// Explain a diagnostic code, or list them all.
@@ -97,6 +104,8 @@ fn main() -> ExitCode {
             common,
         } => check_cmd(&stacks, &out, profiles, &common),
         Command::Validate { stacks, common } => validate(&stacks, &common),
+        Command::Pin(args) => cli_pin::pin_cmd(&args),
+        Command::Verify(args) => cli_pin::verify_cmd(&args),
         Command::Schema => {
             print!("{}", pmovesc::vocabulary::schema_json());
             ExitCode::SUCCESS
