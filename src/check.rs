@@ -41,7 +41,11 @@ pub fn compare(
     known: &[String],
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for (name, want) in expected {
+    // The manifest is a cache of the build, not a product of the stack: never stale or missing.
+    let products = expected
+        .iter()
+        .filter(|(name, _)| name.as_str() != crate::manifest::MANIFEST_FILE);
+    for (name, want) in products {
         match on_disk.get(name) {
             None => findings.push(Finding::Missing(name.clone())),
             Some(have) if have != want => findings.push(Finding::Stale {

@@ -5,6 +5,7 @@
 //! and the tests.
 
 use std::fmt;
+use std::sync::Arc;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
@@ -377,7 +378,7 @@ struct Report<'a> {
     diag: &'a Diagnostic,
     severity: Severity,
     message: String,
-    source: Option<NamedSource<String>>,
+    source: Option<NamedSource<Arc<String>>>,
     labels: Vec<LabeledSpan>,
     related: Vec<Report<'a>>,
     help: Option<String>,
@@ -434,9 +435,10 @@ impl miette::Diagnostic for Report<'_> {
     }
 }
 
-fn named_source(sources: &SourceMap, file: u32) -> NamedSource<String> {
+/// The file a label points into; shares the loaded text instead of copying it per diagnostic.
+fn named_source(sources: &SourceMap, file: u32) -> NamedSource<Arc<String>> {
     let f = sources.file(file);
-    NamedSource::new(f.name.clone(), f.text.as_str().to_owned()).with_language("kdl")
+    NamedSource::new(f.name.clone(), Arc::clone(&f.text)).with_language("kdl")
 }
 
 fn build_report<'a>(sources: &SourceMap, diag: &'a Diagnostic) -> Report<'a> {

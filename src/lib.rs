@@ -14,6 +14,7 @@ pub mod diag;
 pub mod emit;
 pub mod fs;
 pub mod lower;
+pub mod manifest;
 pub mod model;
 pub mod parallel;
 pub mod pin;
@@ -139,6 +140,7 @@ pub fn compile(sources: &SourceMap, options: &Options) -> Output {
     output.all_file_names.push(catalog::JSON_FILE.into());
     output.all_file_names.push(catalog::DOCKER_FILE.into());
     output.all_file_names.push(audit::COMPOSE_LINT_FILE.into());
+    output.all_file_names.push(manifest::MANIFEST_FILE.into());
     output.all_file_names.sort();
     let catalogs = catalog::build(&stack, &mut diags);
     let failed = diags.has_errors() || (options.strict && !diags.is_empty());
@@ -196,6 +198,11 @@ pub fn compile(sources: &SourceMap, options: &Options) -> Output {
     output.files.insert(
         audit::COMPOSE_LINT_FILE.into(),
         emit::yaml_document(&audit::compose_lint_config(&stack), &options.regenerate),
+    );
+    let manifest = manifest::Manifest::new(sources, options, &output.files);
+    output.files.insert(
+        manifest::MANIFEST_FILE.into(),
+        manifest.render(&options.regenerate),
     );
     output.diagnostics = finish(diags, options.strict);
     output

@@ -218,10 +218,6 @@ fn check_cmd(stacks: &Path, out: &Path, profiles: Vec<String>, common: &Common) 
         Ok(s) => s,
         Err(code) => return code,
     };
-    let output = pmovesc::compile(&sources, &options(stacks, out, profiles, common));
-    if report(&sources, &output, common) {
-        return ExitCode::from(1);
-    }
     let on_disk = match fs::read_output_dir(out) {
         Ok(f) => f,
         Err(e) => {
@@ -229,6 +225,17 @@ fn check_cmd(stacks: &Path, out: &Path, profiles: Vec<String>, common: &Common) 
             return ExitCode::from(2);
         }
     };
+    let options = options(stacks, out, profiles, common);
+    // Nothing changed since the last build (same compiler, stack, options, and every generated
+    // file intact, by content hash): no need to compile.
+    if pmovesc::manifest::up_to_date(&sources, &options, &on_disk) {
+        eprintln!("{} is up to date", out.display());
+        return ExitCode::SUCCESS;
+    }
+    let output = pmovesc::compile(&sources, &options);
+    if report(&sources, &output, common) {
+        return ExitCode::from(1);
+    }
     let findings = check::compare(&output.files, &on_disk, &output.all_file_names);
     if findings.is_empty() {
         eprintln!("{} is up to date", out.display());

@@ -70,6 +70,7 @@ fn build_writes_every_profile_and_the_pin_file() {
         files,
         [
             ".compose-lint.yml",
+            ".pmovesc-manifest",
             "docker-compose.dev-local.yml",
             "docker-compose.gpu.yml",
             "docker-compose.hardened.yml",
@@ -79,9 +80,11 @@ fn build_writes_every_profile_and_the_pin_file() {
             "mcp-catalog.json"
         ]
     );
-    // Matches the committed example output byte for byte (headers are path-independent).
+    // Matches the committed example output byte for byte (headers are path-independent); the
+    // manifest records the paths the build was run with, so it is compared by the tests of
+    // src/manifest.rs instead.
     let expected = support::manifest_dir().join("examples/design/out");
-    for f in &files {
+    for f in files.iter().filter(|f| *f != ".pmovesc-manifest") {
         let got = std::fs::read_to_string(root.join("out").join(f)).unwrap();
         let want = std::fs::read_to_string(expected.join(f)).unwrap();
         let got = got.replace(
@@ -329,6 +332,7 @@ fn profile_selection_builds_only_that_profile() {
         files,
         [
             ".compose-lint.yml",
+            ".pmovesc-manifest",
             "docker-compose.hardened.yml",
             "env.shared",
             "mcp-catalog.docker.yaml",
@@ -374,7 +378,11 @@ fn output_does_not_depend_on_file_names_or_read_order() {
     }
     let o = pmovesc(&root, &["build", "renamed", "-o", "out2"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    for (name, (a, _)) in snapshot_dir(&root.join("out1")) {
+    // The manifest hashes the input file names themselves (it is a cache key, not a product).
+    for (name, (a, _)) in snapshot_dir(&root.join("out1"))
+        .into_iter()
+        .filter(|(n, _)| n != ".pmovesc-manifest")
+    {
         let b = std::fs::read(root.join("out2").join(&name)).unwrap();
         let a = String::from_utf8(a).unwrap().replace("stack -o out1", "");
         let b = String::from_utf8(b).unwrap().replace("renamed -o out2", "");
@@ -393,4 +401,45 @@ fn explain_and_schema_commands() {
     let o = pmovesc(dir.path(), &["schema"]);
     let schema: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(schema["nodes"].as_array().unwrap().len() > 50);
+}
+
+#[test]
+fn check_trusts_the_manifest_only_while_everything_matches() {
+    let (_t, root) = project();
+    assert!(
+        pmovesc(&root, &["build", "stack", "-o", "out"])
+            .status
+            .success()
+    );
+    // A stack edit that was not rebuilt: the manifest no longer matches, check compiles and fails.
+    let services = root.join("stack/services.kdl");
+    let text = std::fs::read_to_string(&services).unwrap();
+    std::fs::write(&services, text.replace("PORT \"8091\"", "PORT \"9091\"")).unwrap();
+    let o = pmovesc(&root, &["check", "stack", "-o", "out"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("+      PORT: \"9091\""),
+        "{}",
+        stdout(&o)
+    );
+    std::fs::write(&services, text).unwrap();
+    // A corrupt or missing manifest is ignored: check compiles and compares.
+    std::fs::write(root.join("out/.pmovesc-manifest"), "garbage\n").unwrap();
+    let o = pmovesc(&root, &["check", "stack", "-o", "out"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::remove_file(root.join("out/.pmovesc-manifest")).unwrap();
+    let o = pmovesc(&root, &["check", "stack", "-o", "out"]);
+    assert!(
+        o.status.success(),
+        "a missing manifest is not a stale output: {}",
+        stderr(&o)
+    );
+    // Strict mode compiles (warnings fail it) even when the manifest matches a non-strict build.
+    assert!(
+        pmovesc(&root, &["build", "stack", "-o", "out"])
+            .status
+            .success()
+    );
+    let o = pmovesc(&root, &["check", "stack", "-o", "out", "--strict"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }
