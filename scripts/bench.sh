@@ -22,10 +22,14 @@ command -v docker-compose >/dev/null || python3 -m pip install --quiet docker-co
 cargo build --release --locked --bin pmovesc --example genstack
 bin="$PWD/target/release/pmovesc"
 gen="$PWD/target/release/examples/genstack"
-work="$PWD/target/bench"
-rm -rf "$work"
-mkdir -p "$work"
-report="$work/report.md"
+# Scratch trees live outside the repository, each shaped like a project (stack and output side
+# by side), so the regenerate command in the headers is the same in every copy.
+work="$(mktemp -d /tmp/pmovesc-bench.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+mkdir -p target
+report="$PWD/target/bench-report.md"
+
+# Commands and --prepare steps run through a shell; every path they delete is under $work.
 
 # The generated compose files need their env files to exist and their required (${VAR:?})
 # variables set, as in an operator's checkout.
@@ -70,51 +74,65 @@ row() { # label command-label median-ms peak-kb
 }
 
 # ---- the PMOVES stack -------------------------------------------------------------------------
+mkdir -p "$work/fast" "$work/full" "$work/fresh"
+cp -r stacks pmoves "$work/fast/"
+# The manifest must come from the binary under test (it fingerprints the compiler).
+(cd "$work/fast" && "$bin" build stacks -o pmoves >/dev/null 2>&1)
+cp -r stacks pmoves "$work/full/" && rm "$work/full/pmoves/.pmovesc-manifest"
+cp -r stacks "$work/fresh/"
 cp -r pmoves "$work/pmoves-compose"
 prepare_compose_dir "$work/pmoves-compose"
 # shellcheck disable=SC1091
 source "$work/pmoves-compose/.bench-env"
-mkdir -p "$work/pmoves-build"
-hyperfine --warmup 3 --runs "$runs" --export-json "$work/pmoves.json" -N \
-  -n "pmovesc check stacks -o pmoves" "$bin check stacks -o pmoves" \
-  -n "pmovesc check (no manifest: full compile)" "$bin check stacks -o $work/pmoves-nomanifest" \
-  -n "pmovesc build stacks -o OUT" "$bin build stacks -o $work/pmoves-build" \
-  -n "docker-compose config -q (published)" "docker-compose -f $work/pmoves-compose/docker-compose.published.yml --profile * config -q" \
-  --prepare "rm -rf $work/pmoves-nomanifest && cp -r pmoves $work/pmoves-nomanifest && rm $work/pmoves-nomanifest/.pmovesc-manifest" \
+hyperfine --warmup 3 --runs "$runs" --export-json "$work/pmoves.json" \
+  -n "pmovesc check stacks -o pmoves" "cd $work/fast && $bin check stacks -o pmoves" \
+  -n "pmovesc check (no manifest: full compile)" "cd $work/full && $bin check stacks -o pmoves" \
+  -n "pmovesc build (fresh OUT)" "cd $work/fresh && rm -rf pmoves && $bin build stacks -o pmoves" \
+  -n "docker-compose config -q (published)" "cd $work/pmoves-compose && docker-compose -f docker-compose.published.yml --profile '*' config -q" \
   2>&1 | tail -n 30
 read -r m_check m_full m_build m_compose <<< "$(median "$work/pmoves.json")"
-row "PMOVES (75 services)" "pmovesc check (manifest matches)" "$m_check" "$(peak_kb "$bin" check stacks -o pmoves)"
-row "PMOVES (75 services)" "pmovesc check (full compile and diff)" "$m_full" "$(peak_kb "$bin" check stacks -o "$work/pmoves-nomanifest")"
-row "PMOVES (75 services)" "pmovesc build" "$m_build" "$(peak_kb "$bin" build stacks -o "$work/pmoves-build")"
+row "PMOVES (75 services)" "pmovesc check (manifest matches)" "$m_check" "$(cd "$work/fast" && peak_kb "$bin" check stacks -o pmoves)"
+row "PMOVES (75 services)" "pmovesc check (full compile and diff)" "$m_full" "$(cd "$work/full" && peak_kb "$bin" check stacks -o pmoves)"
+row "PMOVES (75 services)" "pmovesc build (fresh OUT)" "$m_build" "$(cd "$work/fresh" && rm -rf pmoves && peak_kb "$bin" build stacks -o pmoves)"
 row "PMOVES (75 services)" "docker-compose config -q (published file)" "$m_compose" "$(cd "$work/pmoves-compose" && peak_kb docker-compose -f docker-compose.published.yml --profile '*' config -q)"
 
 # ---- generated stacks -------------------------------------------------------------------------
 declare -A build_ms
-for n in 1000 10000; do
-  "$gen" "$n" "$work/gen$n"
-  "$bin" build "$work/gen$n" -o "$work/out$n" >/dev/null 2>&1
-  prepare_compose_dir "$work/out$n"
-  cp -r "$work/out$n" "$work/nomani$n" && rm -f "$work/nomani$n/.pmovesc-manifest"
-  r=$([ "$n" -ge 10000 ] && echo 5 || echo "$runs")
-  hyperfine --warmup 1 --runs "$r" --export-json "$work/gen$n.json" -N \
-    -n "build $n" "$bin build $work/gen$n -o $work/fresh$n" \
-    --prepare "rm -rf $work/fresh$n" \
-    -n "check $n (full)" "$bin check $work/gen$n -o $work/nomani$n" \
-    -n "check $n (manifest)" "$bin check $work/gen$n -o $work/out$n" \
-    -n "docker-compose config $n" "docker-compose -f $work/out$n/docker-compose.published.yml --profile * config -q" \
-    2>&1 | tail -n 25
-  read -r g_build g_full g_check g_compose <<< "$(median "$work/gen$n.json")"
+for n in ${SIZES-1000 10000}; do
+  g="$work/gen$n"
+  mkdir -p "$g/fast" "$g/full" "$g/fresh"
+  "$gen" "$n" "$g/fast/stack"
+  (cd "$g/fast" && "$bin" build stack -o out >/dev/null 2>&1)
+  cp -r "$g/fast/stack" "$g/fast/out" "$g/full/" && rm "$g/full/out/.pmovesc-manifest"
+  cp -r "$g/fast/stack" "$g/fresh/"
+  cp -r "$g/fast/out" "$g/compose"
+  prepare_compose_dir "$g/compose"
+  r=$([ "$n" -ge 10000 ] && echo 3 || echo "$runs")
+  hyperfine --warmup 1 --runs "$r" --export-json "$g.json" \
+    -n "build $n (fresh OUT)" "cd $g/fresh && rm -rf out && $bin build stack -o out" \
+    -n "check $n (full)" "cd $g/full && $bin check stack -o out" \
+    -n "check $n (manifest)" "cd $g/fast && $bin check stack -o out" \
+    2>&1 | tail -n 20
+  read -r g_build g_full g_check <<< "$(median "$g.json")"
   build_ms[$n]=$g_build
-  rm -rf "$work/fresh$n"
-  row "generated, $n services" "pmovesc build (all four profiles, fresh OUT)" "$g_build" "$(peak_kb "$bin" build "$work/gen$n" -o "$work/fresh$n")"
-  row "generated, $n services" "pmovesc check (full compile and diff)" "$g_full" "$(peak_kb "$bin" check "$work/gen$n" -o "$work/nomani$n")"
-  row "generated, $n services" "pmovesc check (manifest matches)" "$g_check" "$(peak_kb "$bin" check "$work/gen$n" -o "$work/out$n")"
-  row "generated, $n services" "docker-compose config -q (published file)" "$g_compose" "$(peak_kb docker-compose -f "$work/out$n/docker-compose.published.yml" --profile '*' config -q)"
+  row "generated, $n services" "pmovesc build (all four profiles, fresh OUT)" "$g_build" "$(cd "$g/fresh" && rm -rf out && peak_kb "$bin" build stack -o out)"
+  row "generated, $n services" "pmovesc check (full compile and diff)" "$g_full" "$(cd "$g/full" && peak_kb "$bin" check stack -o out)"
+  row "generated, $n services" "pmovesc check (manifest matches)" "$g_check" "$(cd "$g/fast" && peak_kb "$bin" check stack -o out)"
+  # docker-compose config grows faster than linearly with the number of services (about 0.5 s
+  # at 100, 20 s at 1,000 on this machine class), so it runs at 1,000 only, three times.
+  if [ "$n" -le 1000 ]; then
+    hyperfine --runs 3 --export-json "$g-compose.json" \
+      -n "docker-compose config $n" "cd $g/compose && docker-compose -f docker-compose.published.yml --profile '*' config -q" \
+      2>&1 | tail -n 5
+    row "generated, $n services" "docker-compose config -q (published file)" "$(median "$g-compose.json")" "$(cd "$g/compose" && peak_kb docker-compose -f docker-compose.published.yml --profile '*' config -q)"
+  fi
 done
 
-{
+[ -n "${build_ms[1000]:-}" ] && [ -n "${build_ms[10000]:-}" ] && {
   echo
   echo "Scaling exponent time(build 10k)/time(build 1k): $(python3 -c "print(f'{${build_ms[10000]}/${build_ms[1000]}:.2f}')")"
+}
+{
   echo "PMOVES check vs docker-compose config: $(python3 -c "print(f'{$m_compose/$m_check:.1f}x')") faster with the manifest, $(python3 -c "print(f'{$m_compose/$m_full:.1f}x')") with a full compile"
 } >> "$report"
 cat "$report"

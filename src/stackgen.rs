@@ -179,8 +179,10 @@ fn service(out: &mut String, i: usize) {
             "    volume \"./config/{name}\" \"/config\" read-only=#true"
         );
     }
-    // depends-on chains: each service waits for up to two earlier ones.
-    if i > 0 {
+    // depends-on chains of ten services (an API in front of its workers), with a small diamond:
+    // every fourth service also waits, optionally, for the head of its chain.
+    let head = i - i % 10;
+    if i != head {
         // The previous service is a GPU-only job every 50: depend on it optionally.
         let optional = if (i - 1) % 50 == 49 {
             " required=#false"
@@ -192,9 +194,9 @@ fn service(out: &mut String, i: usize) {
             "    depends-on \"svc-{:05}\" condition=\"healthy\"{optional}",
             i - 1
         );
-    }
-    if i > 10 && i.is_multiple_of(4) {
-        let _ = writeln!(out, "    depends-on \"svc-{:05}\" required=#false", i - 10);
+        if i.is_multiple_of(4) && i - 1 != head {
+            let _ = writeln!(out, "    depends-on \"svc-{head:05}\" required=#false");
+        }
     }
     match i % 3 {
         0 => {

@@ -29,6 +29,18 @@ fn build(stack: &str, out: &str) -> pmovesc::Output {
 }
 
 fn assert_committed(out_dir: &str, output: &pmovesc::Output) {
+    // The manifest is not compared by `check`, but a current one lets `check` in CI and in
+    // pre-commit hooks answer without compiling; it records this compiler's fingerprint.
+    let manifest_path = support::manifest_dir()
+        .join(out_dir)
+        .join(pmovesc::manifest::MANIFEST_FILE);
+    let committed = std::fs::read_to_string(&manifest_path).unwrap_or_default();
+    let current = &output.files[pmovesc::manifest::MANIFEST_FILE];
+    assert!(
+        &committed == current,
+        "{out_dir}/{} is not current (the compiler or the stack changed): rebuild {out_dir}",
+        pmovesc::manifest::MANIFEST_FILE
+    );
     let on_disk = pmovesc::fs::read_output_dir(&support::manifest_dir().join(out_dir)).unwrap();
     let findings = pmovesc::check::compare(&output.files, &on_disk, &output.all_file_names);
     let report: Vec<String> = findings
