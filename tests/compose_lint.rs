@@ -14,14 +14,7 @@ fn hardened_pmoves_files_have_no_high_findings() {
         .output()
         .is_ok_and(|o| o.status.success());
     if !have {
-        if std::env::var("PMOVESC_REQUIRE_ORACLES").is_ok_and(|v| v == "1") {
-            panic!(
-                "compose-lint is required (PMOVESC_REQUIRE_ORACLES=1): pip install compose-lint"
-            );
-        }
-        eprintln!(
-            "\n!!!!!!!! SKIPPED: compose-lint (pip install compose-lint) is not installed !!!!!!!!\n"
-        );
+        support::oracle_missing("compose-lint (pip install compose-lint)");
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -40,12 +40,7 @@ fn text(o: &Output) -> String {
 /// throwaway repository holding the example stack and its output.
 fn exercise(hook: &str) {
     if !have("pre-commit") || !have("git") {
-        if std::env::var("PMOVESC_REQUIRE_ORACLES").is_ok_and(|v| v == "1") {
-            panic!("pre-commit and git are required (PMOVESC_REQUIRE_ORACLES=1)");
-        }
-        eprintln!(
-            "\n!!!!!!!! SKIPPED: pre-commit (pip install pre-commit) or git is missing !!!!!!!!\n"
-        );
+        support::oracle_missing("pre-commit (pip install pre-commit) and git");
         return;
     }
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_pmovesc"))

@@ -5,7 +5,6 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde_json::Value;
 
@@ -202,7 +201,6 @@ fn yaml_ambiguous_strings_are_quoted_for_yaml_1_1_readers() {
     let text = &output.files["docker-compose.published.yml"];
     assert!(text.contains("PORT: \"8091\""), "{text}");
     assert!(text.contains("- \"8052\""), "{text}");
-    let _ = Path::new("");
 }
 
 #[test]

