@@ -579,8 +579,16 @@ fn lower_service(
                     format!("/{path}")
                 };
                 let url = format!("http://{host}:{port}{path}");
-                s.labels
-                    .insert(PROBE_LABEL.into(), format!("http://{name}:{port}{path}"));
+                // Other services (and tools on the stack's networks) reach it by name; a service on
+                // the host's network is reached on the host.
+                let probe_host = match body.network_mode.as_ref().map(|m| m.value.as_str()) {
+                    Some("host") => "127.0.0.1",
+                    _ => name,
+                };
+                s.labels.insert(
+                    PROBE_LABEL.into(),
+                    format!("http://{probe_host}:{port}{path}"),
+                );
                 http_probe(tool, &url)
             }
             Some(Probe::Cmd(words)) => std::iter::once("CMD".to_string())
