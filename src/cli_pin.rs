@@ -147,10 +147,11 @@ fn run_helper(helper: &str, registry: &str) -> Result<Option<Credential>, String
     auth::parse_helper_answer(&String::from_utf8_lossy(&out.stdout))
 }
 
-fn registry_client(
+/// The registry client, its limits and the async runtime of a `pin` or `verify` run.
+fn connect(
     registries: &BTreeSet<String>,
     net: &NetArgs,
-) -> Result<(OciRegistry, Limits), ExitCode> {
+) -> Result<(OciRegistry, Limits, tokio::runtime::Runtime), ExitCode> {
     let credentials = credentials(registries)?;
     let timeout = Duration::from_secs(net.timeout.max(1));
     let client = OciRegistry::new(
@@ -170,7 +171,7 @@ fn registry_client(
         total: (net.concurrency.max(1) * 4).max(16),
         timeout,
     };
-    Ok((client, limits))
+    Ok((client, limits, runtime()?))
 }
 
 fn place(sources: &SourceMap, span: pmovesc::source::Span) -> String {
@@ -201,12 +202,8 @@ pub fn pin_cmd(args: &PinArgs) -> ExitCode {
     let answers = if lookups.is_empty() {
         BTreeMap::new()
     } else {
-        let (client, limits) = match registry_client(&registries, &args.net) {
+        let (client, limits, rt) = match connect(&registries, &args.net) {
             Ok(c) => c,
-            Err(code) => return code,
-        };
-        let rt = match runtime() {
-            Ok(rt) => rt,
             Err(code) => return code,
         };
         rt.block_on(run::resolve_all(&client, &lookups, limits))
@@ -381,12 +378,8 @@ pub fn verify_cmd(args: &VerifyArgs) -> ExitCode {
     let answers = if registries.is_empty() {
         BTreeMap::new()
     } else {
-        let (client, limits) = match registry_client(&registries, &args.net) {
+        let (client, limits, rt) = match connect(&registries, &args.net) {
             Ok(c) => c,
-            Err(code) => return code,
-        };
-        let rt = match runtime() {
-            Ok(rt) => rt,
             Err(code) => return code,
         };
         rt.block_on(run::gather(

@@ -727,7 +727,9 @@ impl Decoder<'_> {
                     if self.check(Context::Build, a).is_none() {
                         continue;
                     }
-                    if let (Some(k), Some(v)) = (a.arg_scalar(0), a.arg_scalar(1)) {
+                    if a.name() == "arg"
+                        && let (Some(k), Some(v)) = (a.arg_scalar(0), a.arg_scalar(1))
+                    {
                         build.args.insert(k, v);
                     }
                 }

@@ -337,9 +337,6 @@ impl Diagnostics {
     pub fn error_count(&self) -> usize {
         self.errors
     }
-    pub fn warning_count(&self) -> usize {
-        self.items.len() - self.error_count()
-    }
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }

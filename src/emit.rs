@@ -60,16 +60,15 @@ pub fn pin_file(pins: &BTreeMap<String, String>, regenerate: &str) -> String {
     out
 }
 
-/// Collects pins from the shaped services of a profile into `pins`.
-pub fn collect_pins<'a>(
+/// Records the pin of one shaped service (if it runs an image) into `pins`.
+pub fn add_pin(
     stack: &Resolved,
-    shapes: impl Iterator<Item = (&'a str, &'a ServiceBody)>,
+    name: &str,
+    body: &ServiceBody,
     pins: &mut BTreeMap<String, String>,
 ) {
-    for (name, body) in shapes {
-        if let Some(image) = &body.image {
-            pins.entry(stack.pin_var(name, body))
-                .or_insert_with(|| image.value.clone());
-        }
+    if let Some(image) = &body.image {
+        pins.entry(stack.pin_var(name, body))
+            .or_insert_with(|| image.value.clone());
     }
 }

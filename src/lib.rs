@@ -163,7 +163,7 @@ pub fn compile(sources: &SourceMap, options: &Options) -> Output {
             .iter()
             .filter_map(|(n, s)| stack.shape(s, profile).map(|b| (n.as_str(), b)));
         for (name, body) in shapes {
-            emit::collect_pins(&stack, std::iter::once((name, body.as_ref())), &mut pins);
+            emit::add_pin(&stack, name, &body, &mut pins);
         }
         (
             profile.file_name(),

@@ -608,15 +608,8 @@ fn lower_service(
     }
 
     // deploy.resources: service settings over class defaults; pids always in limits.pids.
-    let own = body
-        .resources
-        .as_ref()
-        .map(|r| r.value.clone())
-        .unwrap_or_default();
-    let cls = class
-        .and_then(|c| c.resources.as_ref())
-        .map(|r| r.value.clone())
-        .unwrap_or_default();
+    let own = Resources::of(&body.resources);
+    let cls = class.map_or_else(Resources::default, |c| Resources::of(&c.resources));
     let pids = own
         .pids
         .or(body.pids_limit.as_ref().map(|p| p.value))
@@ -627,15 +620,8 @@ fn lower_service(
         memory: own.memory.or(cls.memory),
         pids,
     };
-    let own_r = body
-        .reserve
-        .as_ref()
-        .map(|r| r.value.clone())
-        .unwrap_or_default();
-    let cls_r = class
-        .and_then(|c| c.reserve.as_ref())
-        .map(|r| r.value.clone())
-        .unwrap_or_default();
+    let own_r = Resources::of(&body.reserve);
+    let cls_r = class.map_or_else(Resources::default, |c| Resources::of(&c.reserve));
     let mut reservations = ComposeReservations {
         cpus: own_r.cpus.or(cls_r.cpus),
         memory: own_r.memory.or(cls_r.memory),

@@ -329,6 +329,13 @@ pub struct Resources {
     pub pids: Option<i64>,
 }
 
+impl Resources {
+    /// The values of an optional `resources`/`reserve` node (all unset when absent).
+    pub fn of(node: &Option<Setting<Resources>>) -> Resources {
+        node.as_ref().map(|r| r.value.clone()).unwrap_or_default()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ulimit {
     Single(i64),

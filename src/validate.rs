@@ -815,10 +815,7 @@ fn unmet(stack: &Resolved, class: &ResolvedClass, body: &ServiceBody, req: &str)
             .is_none()
             .then(|| "has no healthcheck".to_string()),
         "limits" => {
-            let res = |r: &Option<Setting<Resources>>| {
-                r.as_ref().map(|r| r.value.clone()).unwrap_or_default()
-            };
-            let (own, cls) = (res(&body.resources), res(&cb.resources));
+            let (own, cls) = (Resources::of(&body.resources), Resources::of(&cb.resources));
             let memory = own.memory.is_some() || cls.memory.is_some();
             let cpus = own.cpus.is_some() || cls.cpus.is_some();
             match (memory, cpus) {

@@ -62,23 +62,23 @@ where
         let registry = &registry;
         stream::iter(keys)
             .map(|key| async move {
-                if let Some(first) = down.borrow().clone() {
-                    let e = RegistryError::new(
-                        ErrorKind::Unreachable,
-                        format!(
-                            "not asked: {registry} did not answer an earlier request ({first})"
-                        ),
-                    );
+                // A registry that stopped answering is not asked again, checked both before and
+                // after waiting for a permit (it may have gone down meanwhile).
+                let not_asked = || {
+                    down.borrow().clone().map(|first| {
+                        RegistryError::new(
+                            ErrorKind::Unreachable,
+                            format!(
+                                "not asked: {registry} did not answer an earlier request ({first})"
+                            ),
+                        )
+                    })
+                };
+                if let Some(e) = not_asked() {
                     return (key, Err(e));
                 }
                 let _permit = total.acquire().await;
-                if let Some(first) = down.borrow().clone() {
-                    let e = RegistryError::new(
-                        ErrorKind::Unreachable,
-                        format!(
-                            "not asked: {registry} did not answer an earlier request ({first})"
-                        ),
-                    );
+                if let Some(e) = not_asked() {
                     return (key, Err(e));
                 }
                 let result = match tokio::time::timeout(limits.timeout, job(key.clone())).await {
