@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::model::{Profile, ServiceBody, Source};
+use crate::model::{Profile, ServiceBody, Source, url_placeholders};
 use crate::resolve::{EXEMPT, Resolved};
 
 pub const SERVER_SCHEMA: &str =
@@ -87,6 +87,20 @@ pub struct Transport {
     pub kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// A remote's URL template variables (`{NAME}` in the URL), from the `env` declarations.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub variables: BTreeMap<String, Input>,
+}
+
+/// A server.json `Input`: what a client must supply for a URL variable.
+#[derive(Debug, Clone, Serialize)]
+pub struct Input {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "isRequired")]
+    pub is_required: bool,
+    #[serde(rename = "isSecret")]
+    pub is_secret: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -124,6 +138,9 @@ pub struct DockerCatalog {
     #[serde(rename = "displayName")]
     pub display_name: String,
     pub registry: BTreeMap<String, DockerServer>,
+    /// Servers the gateway format cannot express, each with why; written as comment lines.
+    #[serde(skip)]
+    pub left_out: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -202,6 +219,7 @@ pub fn catalog_profile(stack: &Resolved) -> Option<&Profile> {
 pub fn build(stack: &Resolved, diags: &mut Diagnostics) -> Catalogs {
     let mut servers: Vec<ServerJson> = Vec::new();
     let mut registry = BTreeMap::new();
+    let mut left_out = Vec::new();
     let profile = catalog_profile(stack);
     for (name, service) in &stack.services {
         let Some(mcp_setting) = &service.body.mcp else {
@@ -245,7 +263,8 @@ pub fn build(stack: &Resolved, diags: &mut Diagnostics) -> Catalogs {
         let http = kind != "stdio";
         let port = transport.and_then(|t| t.port.as_ref()).map(|p| p.value);
         let path = transport
-            .and_then(|t| t.path.clone())
+            .and_then(|t| t.path.as_ref())
+            .map(|p| p.value.clone())
             .map(|p| {
                 if p.starts_with('/') {
                     p
@@ -254,16 +273,34 @@ pub fn build(stack: &Resolved, diags: &mut Diagnostics) -> Catalogs {
                 }
             })
             .unwrap_or_else(|| "/".into());
+        // `{NAME}` placeholders: in a package URL they name the package's environment
+        // variables; a remote declares them as `variables` (PMV408 checks they are declared).
+        let placeholders = url_placeholders(&path).unwrap_or_default();
+        let variables: BTreeMap<String, Input> = m
+            .env
+            .iter()
+            .filter(|e| placeholders.contains(&e.name.as_str()))
+            .map(|e| {
+                let input = Input {
+                    description: e.description.clone(),
+                    is_required: e.required,
+                    is_secret: e.secret,
+                };
+                (e.name.clone(), input)
+            })
+            .collect();
         let (package_transport, remotes) = if http {
             let port = port.unwrap_or(80);
             (
                 Transport {
                     kind: kind.clone(),
                     url: Some(format!("http://localhost:{port}{path}")),
+                    variables: BTreeMap::new(),
                 },
                 vec![Transport {
                     kind: kind.clone(),
                     url: Some(format!("http://{name}:{port}{path}")),
+                    variables,
                 }],
             )
         } else {
@@ -271,6 +308,7 @@ pub fn build(stack: &Resolved, diags: &mut Diagnostics) -> Catalogs {
                 Transport {
                     kind: kind.clone(),
                     url: None,
+                    variables: BTreeMap::new(),
                 },
                 Vec::new(),
             )
@@ -355,8 +393,20 @@ pub fn build(stack: &Resolved, diags: &mut Diagnostics) -> Catalogs {
             .as_ref()
             .and_then(|b| effective_user(stack, b))
             .or_else(|| body.user.as_ref().map(|u| u.value.clone()));
-        let allow_hosts = allow_hosts(stack, &body);
         let key = name.clone();
+        if !placeholders.is_empty() {
+            // The gateway connects to `remote.url` as written; it fills in no URL variables.
+            left_out.push(format!(
+                "not listed: {key} (its URL needs {}, which the Docker MCP gateway cannot fill in)",
+                placeholders
+                    .iter()
+                    .map(|p| format!("{{{p}}}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            continue;
+        }
+        let allow_hosts = allow_hosts(stack, &body);
         registry.insert(
             key.clone(),
             DockerServer {
@@ -414,6 +464,7 @@ pub fn build(stack: &Resolved, diags: &mut Diagnostics) -> Catalogs {
             name: project.clone(),
             display_name: format!("{project} MCP servers"),
             registry,
+            left_out,
         },
     }
 }

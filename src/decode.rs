@@ -1075,7 +1075,7 @@ impl Decoder<'_> {
                                 .and_then(|p| u16::try_from(p).ok())
                                 .map(|p| Spanned::new(p, s))
                         }),
-                        path: m.prop_string("path"),
+                        path: m.prop_spanned("path"),
                         span: m.head(),
                     })
                 }

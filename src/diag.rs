@@ -53,6 +53,7 @@ pub enum Code {
     McpPort,
     McpDuplicateName,
     McpMetaSize,
+    McpUrlVariable,
 }
 
 impl Code {
@@ -96,6 +97,7 @@ impl Code {
         Code::McpPort,
         Code::McpDuplicateName,
         Code::McpMetaSize,
+        Code::McpUrlVariable,
     ];
 
     /// The stable code printed with every diagnostic.
@@ -139,6 +141,7 @@ impl Code {
             Code::McpPort => "PMV405",
             Code::McpDuplicateName => "PMV406",
             Code::McpMetaSize => "PMV407",
+            Code::McpUrlVariable => "PMV408",
         }
     }
 
@@ -183,6 +186,7 @@ impl Code {
             Code::McpPort => "mcp-port",
             Code::McpDuplicateName => "mcp-duplicate-name",
             Code::McpMetaSize => "mcp-meta-size",
+            Code::McpUrlVariable => "mcp-url-variable",
         }
     }
 
@@ -241,6 +245,9 @@ impl Code {
             Code::McpPort => "An MCP transport port the service does not expose.",
             Code::McpDuplicateName => "Two services claim one MCP server name.",
             Code::McpMetaSize => "MCP publisher metadata over the registry's 4 KB limit.",
+            Code::McpUrlVariable => {
+                "A `{name}` in an MCP transport path that is not an `env` of the `mcp` block."
+            }
         }
     }
 }

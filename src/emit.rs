@@ -36,7 +36,21 @@ pub fn compose_yaml(file: &ComposeFile, regenerate: &str) -> String {
 
 /// Any serializable document as YAML, header first.
 pub fn yaml_document<T: serde::Serialize>(value: &T, regenerate: &str) -> String {
+    yaml_document_with_notes(value, regenerate, &[])
+}
+
+/// A serializable document as YAML, header first, then one comment line per note.
+pub fn yaml_document_with_notes<T: serde::Serialize>(
+    value: &T,
+    regenerate: &str,
+    notes: &[String],
+) -> String {
     let mut out = header(regenerate);
+    for note in notes {
+        out.push_str("# ");
+        out.push_str(note);
+        out.push('\n');
+    }
     match serde_saphyr::to_string_with_options(value, yaml_options()) {
         Ok(yaml) => out.push_str(&yaml),
         Err(e) => out.push_str(&format!("# serialization failed: {e}\n")),

@@ -192,7 +192,11 @@ pub fn compile(sources: &SourceMap, options: &Options) -> Output {
     );
     output.files.insert(
         catalog::DOCKER_FILE.into(),
-        emit::yaml_document(&catalogs.docker, &options.regenerate),
+        emit::yaml_document_with_notes(
+            &catalogs.docker,
+            &options.regenerate,
+            &catalogs.docker.left_out,
+        ),
     );
     output.catalogs = Some(catalogs);
     output.files.insert(

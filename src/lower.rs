@@ -42,6 +42,8 @@ pub struct ComposeService {
     pub init: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restart: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stdin_open: Option<bool>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub profiles: Vec<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -371,6 +373,15 @@ fn lower_service(
     s.working_dir = body.working_dir.as_ref().map(|v| v.value.clone());
     s.hostname = body.hostname.as_ref().map(|v| v.value.clone());
     s.init = body.init.as_ref().map(|v| v.value);
+    // A stdio MCP server reads its requests on stdin and exits at end of input: compose keeps
+    // stdin open so the container stays up for `docker compose attach` and `run -i`.
+    let stdio_mcp = body
+        .mcp
+        .as_ref()
+        .is_some_and(|m| m.value.transport.as_ref().is_none_or(|t| t.kind == "stdio"));
+    if stdio_mcp {
+        s.stdin_open = Some(true);
+    }
     s.stop_signal = body.stop_signal.as_ref().map(|v| v.value.clone());
     s.stop_grace_period = body.stop_grace_period.as_ref().map(|v| v.value.clone());
     if let Some(groups) = &body.groups {

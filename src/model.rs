@@ -376,8 +376,51 @@ pub struct McpEnv {
 pub struct McpTransport {
     pub kind: String,
     pub port: Option<Spanned<u16>>,
-    pub path: Option<String>,
+    /// The URL path; `{NAME}` placeholders name an `env` of the block (a URL template).
+    pub path: Option<Spanned<String>>,
     pub span: Span,
+}
+
+impl McpTransport {
+    /// The `{NAME}` placeholders of the path, in order, each once; or what is malformed.
+    pub fn placeholders(&self) -> Result<Vec<&str>, String> {
+        let Some(path) = &self.path else {
+            return Ok(Vec::new());
+        };
+        url_placeholders(&path.value)
+    }
+}
+
+/// The `{NAME}` placeholders of a URL template, in order, each once. A name is a letter or `_`
+/// followed by letters, digits and `_`; a brace outside a placeholder is an error.
+pub fn url_placeholders(template: &str) -> Result<Vec<&str>, String> {
+    let mut out: Vec<&str> = Vec::new();
+    let mut rest = template;
+    while let Some(i) = rest.find(['{', '}']) {
+        if rest[i..].starts_with('}') {
+            return Err("a `}` without its `{`".into());
+        }
+        let after = &rest[i + 1..];
+        let Some(end) = after.find('}') else {
+            return Err("a `{` without its `}`".into());
+        };
+        let name = &after[..end];
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(format!(
+                "`{{{name}}}` is not a placeholder: a name is a letter or `_`, then letters, digits and `_`"
+            ));
+        }
+        if !out.contains(&name) {
+            out.push(name);
+        }
+        rest = &after[end + 1..];
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, PartialEq)]

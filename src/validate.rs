@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::model::*;
 use crate::resolve::{EXEMPT, Resolved, ResolvedClass, undefined};
 use crate::source::{Span, Spanned};
@@ -109,6 +109,42 @@ fn check_mcp(stack: &Resolved, diags: &mut Diagnostics) {
                         port.value, port.value
                     )),
                 );
+            }
+        }
+        if let Some(t) = &m.transport
+            && let Some(path) = &t.path
+        {
+            match t.placeholders() {
+                Err(why) => diags.push(
+                    Diagnostic::error(
+                        Code::McpUrlVariable,
+                        format!("the MCP transport path of `{}` is not a URL template", m.name.value),
+                    )
+                    .label(path.span, why)
+                    .help("write a placeholder as `{NAME}`, where NAME is an `env` of the `mcp` block"),
+                ),
+                Ok(names) => {
+                    for var in names {
+                        if m.env.iter().any(|e| e.name == var) {
+                            continue;
+                        }
+                        let declared = m.env.iter().map(|e| e.name.as_str());
+                        let help = match did_you_mean(var, declared) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => format!(
+                                "declare it: `env \"{var}\" secret=#true required=#true description=\"...\"`"
+                            ),
+                        };
+                        diags.push(
+                            Diagnostic::error(
+                                Code::McpUrlVariable,
+                                format!("`{{{var}}}` in the MCP transport path is not an `env` of the `mcp` block"),
+                            )
+                            .label(path.span, format!("`{{{var}}}` names no variable"))
+                            .help(help),
+                        );
+                    }
+                }
             }
         }
         match claimed.get(m.name.value.as_str()) {

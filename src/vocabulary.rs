@@ -903,7 +903,11 @@ pub const NODES: &[NodeSpec] = &[
         },
         &[
             prop("port", T::Port, "container port of an HTTP transport"),
-            prop("path", T::String, "URL path of an HTTP transport"),
+            prop(
+                "path",
+                T::String,
+                "URL path of an HTTP transport; `{NAME}` names an `env` of the block",
+            ),
         ],
         "How clients reach the server.",
     ),

@@ -367,6 +367,34 @@ pub fn check_mcp_listing(text: &str) {
         )
         .unwrap();
         assert!(meta.len() <= 4096, "publisher-provided metadata over 4 KB");
+        // Every `{NAME}` of a remote URL is declared under the remote's `variables`, and every
+        // `{NAME}` of a package URL is one of the package's environment variables.
+        for remote in server["remotes"].as_array().into_iter().flatten() {
+            let url = remote["url"].as_str().unwrap();
+            for var in pmovesc::model::url_placeholders(url).expect("URL template") {
+                assert!(
+                    remote["variables"][var].is_object(),
+                    "{url}: `{{{var}}}` has no entry in variables"
+                );
+            }
+        }
+        for package in server["packages"].as_array().into_iter().flatten() {
+            let Some(url) = package["transport"]["url"].as_str() else {
+                continue;
+            };
+            let env: Vec<&str> = package["environmentVariables"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e["name"].as_str())
+                .collect();
+            for var in pmovesc::model::url_placeholders(url).expect("URL template") {
+                assert!(
+                    env.contains(&var),
+                    "{url}: `{{{var}}}` is no environment variable"
+                );
+            }
+        }
     }
 }
 
