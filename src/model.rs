@@ -436,3 +436,24 @@ pub struct Mcp {
     pub repository: Option<String>,
     pub website: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::url_placeholders;
+
+    #[test]
+    fn url_placeholders_in_order_each_once() {
+        assert_eq!(url_placeholders("/mcp"), Ok(vec![]));
+        assert_eq!(
+            url_placeholders("/t-{TOKEN}/x/{_b2}/{TOKEN}"),
+            Ok(vec!["TOKEN", "_b2"])
+        );
+    }
+
+    #[test]
+    fn url_placeholders_reject_stray_braces_and_bad_names() {
+        for bad in ["/{", "/}", "/}{A}", "/{}", "/{1a}", "/{a-b}", "/{a{b}}"] {
+            assert!(url_placeholders(bad).is_err(), "{bad} accepted");
+        }
+    }
+}
