@@ -259,7 +259,7 @@ pub fn build(stack: &Resolved, diags: &mut Diagnostics) -> Catalogs {
             .map(|v| v.value.clone())
             .unwrap_or_default();
         let transport = m.transport.as_ref();
-        let kind = transport.map_or("stdio".to_string(), |t| t.kind.clone());
+        let kind = m.transport_kind().to_string();
         let http = kind != "stdio";
         let port = transport.and_then(|t| t.port.as_ref()).map(|p| p.value);
         let path = transport

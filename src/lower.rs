@@ -378,7 +378,7 @@ fn lower_service(
     let stdio_mcp = body
         .mcp
         .as_ref()
-        .is_some_and(|m| m.value.transport.as_ref().is_none_or(|t| t.kind == "stdio"));
+        .is_some_and(|m| m.value.transport_kind() == "stdio");
     if stdio_mcp {
         s.stdin_open = Some(true);
     }

@@ -381,13 +381,10 @@ pub struct McpTransport {
     pub span: Span,
 }
 
-impl McpTransport {
-    /// The `{NAME}` placeholders of the path, in order, each once; or what is malformed.
-    pub fn placeholders(&self) -> Result<Vec<&str>, String> {
-        let Some(path) = &self.path else {
-            return Ok(Vec::new());
-        };
-        url_placeholders(&path.value)
+impl Mcp {
+    /// The transport kind; a block without `transport` is a stdio server.
+    pub fn transport_kind(&self) -> &str {
+        self.transport.as_ref().map_or("stdio", |t| t.kind.as_str())
     }
 }
 

@@ -114,7 +114,7 @@ fn check_mcp(stack: &Resolved, diags: &mut Diagnostics) {
         if let Some(t) = &m.transport
             && let Some(path) = &t.path
         {
-            match t.placeholders() {
+            match url_placeholders(&path.value) {
                 Err(why) => diags.push(
                     Diagnostic::error(
                         Code::McpUrlVariable,
