@@ -6,11 +6,13 @@
 use std::time::Duration;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
+use pmovesc::analysis::{resolve, validate};
 use pmovesc::diag::Diagnostics;
-use pmovesc::source::SourceMap;
-use pmovesc::{
-    Options, analyze, check, compile, decode, emit, fs, lower, resolve, syntax, validate,
-};
+use pmovesc::lang::source::SourceMap;
+use pmovesc::lang::{decode, syntax};
+use pmovesc::output::{check, fs};
+use pmovesc::targets::compose::{emit, lower};
+use pmovesc::{Options, analyze, compile};
 
 const SIZES: &[usize] = &[100, 1_000, 10_000];
 
@@ -29,9 +31,9 @@ fn parse_all(s: &SourceMap) -> Vec<(u32, kdl::KdlDocument)> {
         .collect()
 }
 
-fn decode_all(docs: &[(u32, kdl::KdlDocument)]) -> pmovesc::model::Stack {
+fn decode_all(docs: &[(u32, kdl::KdlDocument)]) -> pmovesc::lang::model::Stack {
     let mut d = Diagnostics::new();
-    let mut stack = pmovesc::model::Stack::default();
+    let mut stack = pmovesc::lang::model::Stack::default();
     for (id, doc) in docs {
         stack.absorb(decode::decode(*id, doc, &mut d));
     }

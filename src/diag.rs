@@ -10,7 +10,7 @@ use std::sync::Arc;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
 
-use crate::source::{SourceMap, Span};
+use crate::lang::source::{SourceMap, Span};
 
 /// Stable diagnostic codes. The number never changes meaning; retired codes are not reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -1,36 +1,36 @@
 //! pmovesc: compile typed KDL container stacks into deterministic compose files.
 //!
-//! The passes are pure and run in this order: [`syntax`] (KDL text -> document),
-//! [`decode`] (document -> typed, span-carrying [`model`]), [`resolve`] (templates, `extends`,
-//! `when`, defaults), [`validate`] (rules with stable codes), [`lower`] (a compose model per
-//! profile) and [`emit`] (YAML and the pin file). Reading and writing files happens at the edge,
-//! in [`fs`] and the CLI.
+//! The pipeline, front to back (`docs/architecture.md` draws it):
+//!
+//! - [`lang`]: the stack language, text to typed model (source files and spans, the KDL parser,
+//!   the vocabulary, decoding, the model, value grammars);
+//! - [`analysis`]: passes over the decoded stack (resolve, validate);
+//! - [`targets`]: one module per output format (compose, MCP catalogs);
+//! - [`output`]: the output directory (read and write all or nothing, manifest, check).
+//!
+//! [`diag`] (diagnostics) is used by every layer; [`registry`] (pin and verify) is the network
+//! edge. [`analyze`] and [`compile`] run the pipeline; nothing here prints or reads the
+//! environment, and file I/O happens only in [`output`] and the command line.
 
-pub mod audit;
-pub mod catalog;
-pub mod check;
-pub mod decode;
+pub mod analysis;
 pub mod diag;
-pub mod emit;
-pub mod fs;
-pub mod lower;
-pub mod manifest;
-pub mod model;
+pub mod lang;
+pub mod output;
 pub mod parallel;
-pub mod pin;
-pub mod resolve;
-pub mod source;
+pub mod registry;
 #[doc(hidden)]
 pub mod stackgen;
-pub mod syntax;
-pub mod validate;
-pub mod values;
-pub mod vocabulary;
+pub mod targets;
 
 use std::collections::BTreeMap;
 
+use analysis::{resolve, validate};
 use diag::{Code, Diagnostic, Diagnostics};
-use source::SourceMap;
+use lang::source::{self, SourceMap};
+use lang::{decode, model, syntax};
+use output::manifest;
+use targets::compose::{emit, lint, lower};
+use targets::mcp as catalog;
 
 /// What a build is asked to do.
 #[derive(Debug, Clone, Default)]
@@ -139,7 +139,7 @@ pub fn compile(sources: &SourceMap, options: &Options) -> Output {
     output.all_file_names.push(stack.pin_file.clone());
     output.all_file_names.push(catalog::JSON_FILE.into());
     output.all_file_names.push(catalog::DOCKER_FILE.into());
-    output.all_file_names.push(audit::COMPOSE_LINT_FILE.into());
+    output.all_file_names.push(lint::COMPOSE_LINT_FILE.into());
     output.all_file_names.push(manifest::MANIFEST_FILE.into());
     output.all_file_names.sort();
     let catalogs = catalog::build(&stack, &mut diags);
@@ -192,7 +192,7 @@ pub fn compile(sources: &SourceMap, options: &Options) -> Output {
     );
     output.files.insert(
         catalog::DOCKER_FILE.into(),
-        emit::yaml_document_with_notes(
+        targets::yaml_document_with_notes(
             &catalogs.docker,
             &options.regenerate,
             &catalogs.docker.left_out,
@@ -200,8 +200,8 @@ pub fn compile(sources: &SourceMap, options: &Options) -> Output {
     );
     output.catalogs = Some(catalogs);
     output.files.insert(
-        audit::COMPOSE_LINT_FILE.into(),
-        emit::yaml_document(&audit::compose_lint_config(&stack), &options.regenerate),
+        lint::COMPOSE_LINT_FILE.into(),
+        targets::yaml_document(&lint::compose_lint_config(&stack), &options.regenerate),
     );
     let manifest = manifest::Manifest::new(sources, options, &output.files);
     output.files.insert(

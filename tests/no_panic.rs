@@ -4,7 +4,7 @@
 
 mod support;
 
-use pmovesc::source::SourceMap;
+use pmovesc::lang::source::SourceMap;
 use proptest::prelude::*;
 
 const FRAGMENTS: &[&str] = &[

@@ -1141,7 +1141,7 @@ fn snapshot_names(dir: &Path) -> Vec<(String, String)> {
         // The manifest hashes the invocation (output path included): a cache key, not a product.
         .filter(|(p, _)| {
             p.file_name()
-                .is_none_or(|n| n != pmovesc::manifest::MANIFEST_FILE)
+                .is_none_or(|n| n != pmovesc::output::manifest::MANIFEST_FILE)
         })
         .map(|(p, b)| {
             let text: Vec<String> = text(&b)

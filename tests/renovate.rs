@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use pmovesc::pin;
-use pmovesc::source::SourceMap;
-use pmovesc::values::parse_image;
+use pmovesc::lang::source::SourceMap;
+use pmovesc::lang::values::parse_image;
+use pmovesc::registry;
 use regex::Regex;
 use serde_json::Value;
 
@@ -59,7 +59,7 @@ fn expected_parts(image: &str) -> (String, Option<String>, Option<String>) {
 fn check_text(re: &Regex, name: &str, text: &str) -> usize {
     let mut sources = SourceMap::new();
     sources.add(name, text);
-    let (collected, diags) = pin::collect(&sources);
+    let (collected, diags) = registry::collect(&sources);
     assert!(!diags.has_errors(), "{name} does not decode");
     let matches: Vec<_> = re.captures_iter(text).collect();
     assert_eq!(
@@ -217,9 +217,9 @@ fn the_replacement_template_writes_what_pin_writes() {
                 .map(|d| format!("@{}", d.as_str()))
                 .unwrap_or_default()
         );
-        expected.push(pin::pinned_string(
+        expected.push(registry::pinned_string(
             &old,
-            &pin::registry::Digest::parse(&new_digest).unwrap(),
+            &registry::remote::Digest::parse(&new_digest).unwrap(),
         ));
         updated.push_str(&text[at..m.start()]);
         updated.push_str(&rendered);
@@ -229,7 +229,7 @@ fn the_replacement_template_writes_what_pin_writes() {
     assert!(!expected.is_empty());
     let mut sources = SourceMap::new();
     sources.add("gpu.kdl", updated.clone());
-    let (collected, diags) = pin::collect(&sources);
+    let (collected, diags) = registry::collect(&sources);
     assert!(
         !diags.has_errors(),
         "the rewritten file does not decode:\n{updated}"

@@ -32,20 +32,21 @@ fn assert_committed(out_dir: &str, output: &pmovesc::Output) {
     // pre-commit hooks answer without compiling; it records this compiler's fingerprint.
     let manifest_path = support::manifest_dir()
         .join(out_dir)
-        .join(pmovesc::manifest::MANIFEST_FILE);
+        .join(pmovesc::output::manifest::MANIFEST_FILE);
     let committed = std::fs::read_to_string(&manifest_path).unwrap_or_default();
-    let current = &output.files[pmovesc::manifest::MANIFEST_FILE];
+    let current = &output.files[pmovesc::output::manifest::MANIFEST_FILE];
     assert!(
         &committed == current,
         "{out_dir}/{} is not current (the compiler or the stack changed): rebuild {out_dir}",
-        pmovesc::manifest::MANIFEST_FILE
+        pmovesc::output::manifest::MANIFEST_FILE
     );
-    let on_disk = pmovesc::fs::read_output_dir(&support::manifest_dir().join(out_dir)).unwrap();
-    let findings = pmovesc::check::compare(&output.files, &on_disk, &output.all_file_names);
+    let on_disk =
+        pmovesc::output::fs::read_output_dir(&support::manifest_dir().join(out_dir)).unwrap();
+    let findings = pmovesc::output::check::compare(&output.files, &on_disk, &output.all_file_names);
     let report: Vec<String> = findings
         .iter()
         .map(|f| match f {
-            pmovesc::check::Finding::Stale { diff, .. } => diff.clone(),
+            pmovesc::output::check::Finding::Stale { diff, .. } => diff.clone(),
             other => other.describe(),
         })
         .collect();
@@ -234,7 +235,7 @@ fn pmoves_hardened_profiles_hold_the_hardening_promise() {
                 .shape(&stack.services[name], profile)
                 .expect("present");
             if let Some(class) = stack.class_of(&body)
-                && class.value == pmovesc::resolve::EXEMPT
+                && class.value == pmovesc::analysis::resolve::EXEMPT
             {
                 let reason = body.hardening.as_ref().and_then(|h| h.reason.as_ref());
                 if reason.is_none_or(|r| r.value.trim().len() < 10) {
@@ -243,7 +244,7 @@ fn pmoves_hardened_profiles_hold_the_hardening_promise() {
                 continue;
             }
             // A setting the service loosens itself with `reason=` is an explained exception.
-            let explained = |r: Option<&Option<pmovesc::source::Spanned<String>>>| {
+            let explained = |r: Option<&Option<pmovesc::lang::source::Spanned<String>>>| {
                 r.is_some_and(|r| r.as_ref().is_some_and(|r| r.value.trim().len() >= 10))
             };
             let user = s["user"].as_str().unwrap_or("");

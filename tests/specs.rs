@@ -61,7 +61,7 @@ fn snapshot_text(path: &Path) -> (String, bool, bool, pmovesc::Output) {
         &rendered
     });
     for (name, contents) in &output.files {
-        if name == pmovesc::manifest::MANIFEST_FILE {
+        if name == pmovesc::output::manifest::MANIFEST_FILE {
             continue; // holds the compiler's fingerprint, which changes with every code change
         }
         text.push_str(&format!("\n# Output: {name}\n{contents}"));

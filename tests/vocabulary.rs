@@ -6,7 +6,7 @@ mod support;
 use std::collections::BTreeSet;
 
 use pmovesc::diag::{Code, did_you_mean};
-use pmovesc::vocabulary::{Context, NODES, names_in, schema_json};
+use pmovesc::lang::vocabulary::{Context, NODES, names_in, schema_json};
 
 #[test]
 fn committed_schema_matches_the_vocabulary() {
@@ -112,14 +112,15 @@ fn did_you_mean_finds_every_node_from_a_typo() {
 fn the_decoder_knows_exactly_the_vocabulary() {
     // An unknown name is reported, at the top level and inside a service.
     let src = "project \"t\"\nservice \"s\" {\n    zzz-unknown 1\n}\nzzz-unknown-top\n";
-    let mut sources = pmovesc::source::SourceMap::new();
+    let mut sources = pmovesc::lang::source::SourceMap::new();
     sources.add("t.kdl", src);
     let (_, diags) = pmovesc::analyze(&sources);
     let unknown = diags.iter().filter(|d| d.code == Code::UnknownNode).count();
     assert_eq!(unknown, 2);
     // And every node the vocabulary accepts has a decoding arm, so no node passes the vocabulary
     // check only to be dropped by the decoder.
-    let decoder = std::fs::read_to_string(support::manifest_dir().join("src/decode.rs")).unwrap();
+    let decoder =
+        std::fs::read_to_string(support::manifest_dir().join("src/lang/decode.rs")).unwrap();
     let unhandled: Vec<&str> = NODES
         .iter()
         .map(|n| n.name)
@@ -130,6 +131,6 @@ fn the_decoder_knows_exactly_the_vocabulary() {
         .collect();
     assert!(
         unhandled.is_empty(),
-        "src/decode.rs has no arm for {unhandled:?}"
+        "src/lang/decode.rs has no arm for {unhandled:?}"
     );
 }

@@ -12,9 +12,9 @@ use std::borrow::Cow;
 use indexmap::IndexMap;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, suggest};
-use crate::model::*;
-use crate::source::{Span, Spanned};
-use crate::values::default_pin_var;
+use crate::lang::model::*;
+use crate::lang::source::{Span, Spanned};
+use crate::lang::values::default_pin_var;
 
 /// The built-in class that opts a service out of hardening (with `reason=`).
 pub const EXEMPT: &str = "exempt";

@@ -4,11 +4,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::analysis::resolve::{EXEMPT, Resolved, ResolvedClass, undefined};
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
-use crate::model::*;
-use crate::resolve::{EXEMPT, Resolved, ResolvedClass, undefined};
-use crate::source::{Span, Spanned};
-use crate::values::{check_numeric_non_root_user, parse_image};
+use crate::lang::model::*;
+use crate::lang::source::{Span, Spanned};
+use crate::lang::values::{check_numeric_non_root_user, parse_image};
 
 /// Runs every rule.
 pub fn validate(stack: &Resolved, diags: &mut Diagnostics) {

@@ -1,20 +1,22 @@
-//! `pmovesc pin` and `pmovesc verify`: the CLI edge of [`pmovesc::pin`]. These two commands
+//! `pmovesc pin` and `pmovesc verify`: the CLI edge of [`pmovesc::registry`]. These two commands
 //! (and only these) create a tokio runtime and talk to registries.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Duration;
 
 use pmovesc::diag::{self, RenderOptions, Severity};
-use pmovesc::fs;
-use pmovesc::pin::auth::{self, Credential, DockerConfig};
-use pmovesc::pin::oci::{OciRegistry, Settings};
-use pmovesc::pin::run::{self, Limits};
-use pmovesc::pin::verify::{self, Requirement, Status};
-use pmovesc::pin::{self, Finding, Outcome};
-use pmovesc::source::SourceMap;
+use pmovesc::lang::source::SourceMap;
+use pmovesc::output::fs;
+use pmovesc::registry::auth::{self, Credential, DockerConfig};
+use pmovesc::registry::oci::{OciRegistry, Settings};
+use pmovesc::registry::run::{self, Limits};
+use pmovesc::registry::verify::{self, Requirement, Status};
+use pmovesc::registry::{self, Finding, Outcome};
+
+use super::load;
 
 #[derive(clap::Args)]
 pub struct NetArgs {
@@ -60,13 +62,6 @@ pub struct VerifyArgs {
 
 fn color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-}
-
-fn load(stacks: &Path) -> Result<SourceMap, ExitCode> {
-    fs::load_stack(stacks).map_err(|e| {
-        eprintln!("error: cannot read stack {}: {e}", stacks.display());
-        ExitCode::from(2)
-    })
 }
 
 fn print_errors(sources: &SourceMap, diags: Vec<diag::Diagnostic>) {
@@ -174,7 +169,7 @@ fn connect(
     Ok((client, limits, runtime()?))
 }
 
-fn place(sources: &SourceMap, span: pmovesc::source::Span) -> String {
+fn place(sources: &SourceMap, span: pmovesc::lang::source::Span) -> String {
     let (line, col) = sources.line_col(span);
     format!("{}:{line}:{col}", sources.file(span.file).name)
 }
@@ -184,7 +179,7 @@ pub fn pin_cmd(args: &PinArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let (collected, diags) = pin::collect(&sources);
+    let (collected, diags) = registry::collect(&sources);
     if diags.has_errors() {
         print_errors(&sources, diags.into_sorted());
         eprintln!("pin needs a stack that parses and decodes; nothing written");
@@ -197,7 +192,7 @@ pub fn pin_cmd(args: &PinArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let lookups = pin::lookups(sites.iter().copied());
+    let lookups = registry::lookups(sites.iter().copied());
     let registries: BTreeSet<String> = lookups.iter().map(|l| l.repo.registry.clone()).collect();
     let answers = if lookups.is_empty() {
         BTreeMap::new()
@@ -208,7 +203,7 @@ pub fn pin_cmd(args: &PinArgs) -> ExitCode {
         };
         rt.block_on(run::resolve_all(&client, &lookups, limits))
     };
-    let results = pin::plan(&sites, &answers);
+    let results = registry::plan(&sites, &answers);
 
     let mut failed = 0;
     for r in &results {
@@ -246,7 +241,7 @@ pub fn pin_cmd(args: &PinArgs) -> ExitCode {
     let digest_only = count(|o| matches!(o, Outcome::DigestOnly));
 
     if args.check {
-        let found = pin::findings(&results);
+        let found = registry::findings(&results);
         let mut out = std::io::stdout().lock();
         for (r, f) in &found {
             let at = place(&sources, r.site.span);
@@ -299,7 +294,7 @@ pub fn pin_cmd(args: &PinArgs) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let texts = match pin::new_texts(&sources, &results) {
+    let texts = match registry::new_texts(&sources, &results) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}; nothing written");

@@ -1,6 +1,6 @@
 //! KDL document -> typed, span-carrying [`Stack`], collecting every error.
 //!
-//! Every node is first checked against the [`vocabulary`](crate::vocabulary) (known name in this
+//! Every node is first checked against the [`vocabulary`] (known name in this
 //! place, argument count and types, known properties and their types and values). The typed
 //! extraction after it reads only values of the right shape and skips the rest, which have
 //! already been reported.
@@ -10,10 +10,10 @@ use std::collections::HashMap;
 use kdl::{KdlDocument, KdlNode, KdlValue};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean, suggest};
-use crate::model::*;
-use crate::source::{FileId, Span, Spanned};
-use crate::values;
-use crate::vocabulary::{self, Children, Context, NodeSpec, ValueType};
+use crate::lang::model::*;
+use crate::lang::source::{FileId, Span, Spanned};
+use crate::lang::values;
+use crate::lang::vocabulary::{self, Children, Context, NodeSpec, ValueType};
 
 /// Decodes one parsed file into the definitions it holds.
 pub fn decode(file: FileId, doc: &KdlDocument, diags: &mut Diagnostics) -> Stack {

@@ -1,13 +1,13 @@
 //! The typed, span-carrying model of a stack, as decoded from KDL and before resolution.
 //!
 //! A service body ([`ServiceBody`]) is the same type for services, templates and `when` blocks,
-//! so the merge rule of `from=` and `when` is one function ([`crate::resolve`]). Single nodes are
+//! so the merge rule of `from=` and `when` is one function ([`crate::analysis::resolve`]). Single nodes are
 //! `Option`s (an overlay replaces them); keyed repeatable nodes are ordered maps (an overlay
 //! merges into them by key).
 
 use indexmap::IndexMap;
 
-use crate::source::{Span, Spanned};
+use crate::lang::source::{Span, Spanned};
 
 /// A value written on a node that may carry `reason=`.
 #[derive(Debug, Clone, PartialEq)]
@@ -251,7 +251,7 @@ impl Port {
     pub fn host_port(&self) -> Option<u16> {
         match &self.host {
             None => Some(self.container),
-            Some(h) => crate::values::interpolation_default(h).and_then(|d| d.parse().ok()),
+            Some(h) => crate::lang::values::interpolation_default(h).and_then(|d| d.parse().ok()),
         }
     }
 }

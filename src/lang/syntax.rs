@@ -3,7 +3,7 @@
 use kdl::KdlDocument;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::source::{FileId, SourceMap, Span};
+use crate::lang::source::{FileId, SourceMap, Span};
 
 /// Parses one file as KDL 2.0. On failure, every syntax error kdl reports is re-wrapped with the
 /// file's name and span; a KDL 1 keyword (`true`, `false`, `null`) gets a hint to write `#true`.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use similar::TextDiff;
 
-use crate::emit::HEADER_MARK;
+use crate::targets::HEADER_MARK;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finding {
@@ -44,7 +44,7 @@ pub fn compare(
     // The manifest is a cache of the build, not a product of the stack: never stale or missing.
     let products = expected
         .iter()
-        .filter(|(name, _)| name.as_str() != crate::manifest::MANIFEST_FILE);
+        .filter(|(name, _)| name.as_str() != crate::output::manifest::MANIFEST_FILE);
     for (name, want) in products {
         match on_disk.get(name) {
             None => findings.push(Finding::Missing(name.clone())),

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use crate::emit::HEADER_MARK;
-use crate::source::SourceMap;
+use crate::lang::source::SourceMap;
+use crate::targets::HEADER_MARK;
 
 /// Loads every `*.kdl` below `dir` (recursively) in sorted path order. Display names are the
 /// directory as given joined with the path inside it, with `/` separators.

@@ -13,8 +13,8 @@ use std::fmt::Write;
 use sha2::{Digest, Sha256};
 
 use crate::Options;
-use crate::emit::{HEADER_MARK, header};
-use crate::source::SourceMap;
+use crate::lang::source::SourceMap;
+use crate::targets::{HEADER_MARK, header};
 
 pub const MANIFEST_FILE: &str = ".pmovesc-manifest";
 

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use base64::Engine;
 use serde::Deserialize;
 
-use super::registry::{DOCKER_HUB, normalize_registry};
+use super::remote::{DOCKER_HUB, normalize_registry};
 
 /// How to authenticate to one registry.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -5,12 +5,12 @@
 //! [`Collected::select`]), what the answers mean ([`plan`], [`Outcome`]), and the new source
 //! text ([`rewrite`]), which replaces exactly the bytes of each changed `image` string and
 //! leaves every other byte of the file as it was. The registry sits behind the
-//! [`registry::Registry`] trait; [`run`] drives it with bounded concurrency and time limits,
+//! [`remote::Registry`] trait; [`run`] drives it with bounded concurrency and time limits,
 //! and [`oci`] is the one implementation that speaks HTTP (the network edge).
 
 pub mod auth;
 pub mod oci;
-pub mod registry;
+pub mod remote;
 pub mod run;
 pub mod verify;
 
@@ -18,12 +18,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::diag::{Diagnostics, did_you_mean};
-use crate::model::{ServiceBody, Setting};
-use crate::source::{FileId, SourceMap, Span};
-use crate::values::parse_image;
-use crate::{decode, syntax};
+use crate::lang::model::{ServiceBody, Setting};
+use crate::lang::source::{FileId, SourceMap, Span};
+use crate::lang::values::parse_image;
+use crate::lang::{decode, syntax};
 
-use registry::{Digest, RegistryError, Repository};
+use remote::{Digest, RegistryError, Repository};
 
 /// Who writes an `image` node.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -285,7 +285,7 @@ pub fn plan<'a>(
                     ..
                 }) => match answers.get(&lookup) {
                     None => Outcome::Failed {
-                        error: RegistryError::new(registry::ErrorKind::Other, "not looked up"),
+                        error: RegistryError::new(remote::ErrorKind::Other, "not looked up"),
                         lookup,
                     },
                     Some(Err(error)) => Outcome::Failed {
@@ -479,7 +479,7 @@ fn confirm(
 
 #[cfg(test)]
 mod tests {
-    use super::registry::ErrorKind;
+    use super::remote::ErrorKind;
     use super::*;
 
     fn digest(c: char) -> Digest {

@@ -14,7 +14,7 @@ use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
 
 use super::auth::Credential;
-use super::registry::{
+use super::remote::{
     DOCKER_HUB, Digest, ErrorKind, Registry, RegistryError, Repository, is_loopback,
 };
 

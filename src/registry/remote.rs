@@ -7,7 +7,7 @@ use std::fmt;
 use std::future::Future;
 use std::net::IpAddr;
 
-use crate::values::ImageRef;
+use crate::lang::values::ImageRef;
 
 /// The registry of an image written without one (`postgres:16`).
 pub const DOCKER_HUB: &str = "docker.io";
@@ -206,7 +206,7 @@ pub trait Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::values::parse_image;
+    use crate::lang::values::parse_image;
 
     #[test]
     fn docker_hub_short_names() {

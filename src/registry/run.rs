@@ -14,7 +14,7 @@ use futures_util::stream::{self, StreamExt};
 use tokio::sync::Semaphore;
 
 use super::Lookup;
-use super::registry::{Digest, ErrorKind, Registry, RegistryError, Repository};
+use super::remote::{Digest, ErrorKind, Registry, RegistryError, Repository};
 use super::verify::{Answer, Probe, Target};
 
 /// How hard to press the registries.

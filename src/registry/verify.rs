@@ -4,10 +4,10 @@
 //! Artifacts are found by name and type only (cosign's `sha256-<hex>.sig` / `.att` / `.sbom`
 //! tags and OCI 1.1 referrers); their signatures are not checked cryptographically.
 
-use super::registry::{Digest, RegistryError, Repository};
-use crate::model::{Profile, Source};
-use crate::resolve::Resolved;
-use crate::source::Span;
+use super::remote::{Digest, RegistryError, Repository};
+use crate::analysis::resolve::Resolved;
+use crate::lang::model::{Profile, Source};
+use crate::lang::source::Span;
 
 /// What a policy can require of an image besides its digest existing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -77,7 +77,7 @@ pub fn targets(stack: &Resolved, profile: &Profile) -> (Vec<Target>, Vec<String>
             service: name.clone(),
             image: image.value.clone(),
             span: image.span,
-            repo: crate::values::parse_image(&image.value)
+            repo: crate::lang::values::parse_image(&image.value)
                 .ok()
                 .map(|r| Repository::of(&r)),
             digest: parsed.and_then(|p| p.digest),
@@ -257,7 +257,7 @@ pub fn evaluate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::Span;
+    use crate::lang::source::Span;
 
     fn target() -> Target {
         Target {

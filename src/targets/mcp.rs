@@ -11,9 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::analysis::resolve::{EXEMPT, Resolved};
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::model::{Profile, ServiceBody, Source, url_placeholders};
-use crate::resolve::{EXEMPT, Resolved};
+use crate::lang::model::{Profile, ServiceBody, Source, url_placeholders};
 
 pub const SERVER_SCHEMA: &str =
     "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json";

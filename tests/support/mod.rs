@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use pmovesc::source::SourceMap;
+use pmovesc::lang::source::SourceMap;
 
 pub fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -67,8 +67,8 @@ fn compose_validator() -> Option<&'static jsonschema::Validator> {
 /// outputs have fixed names).
 pub fn is_compose_file(name: &str) -> bool {
     (name.ends_with(".yml") || name.ends_with(".yaml"))
-        && name != pmovesc::audit::COMPOSE_LINT_FILE
-        && name != pmovesc::catalog::DOCKER_FILE
+        && name != pmovesc::targets::compose::lint::COMPOSE_LINT_FILE
+        && name != pmovesc::targets::mcp::DOCKER_FILE
 }
 
 /// Validates one generated compose file against the official compose JSON schema.
@@ -268,7 +268,7 @@ fn assert_same_scalars(
 
 /// Loads a stack from a `.kdl` file or a directory.
 pub fn load(path: &Path) -> SourceMap {
-    let mut sources = pmovesc::fs::load_stack(path).expect("load stack");
+    let mut sources = pmovesc::output::fs::load_stack(path).expect("load stack");
     // Display names relative to the repository, with `/`.
     let root = manifest_dir();
     let mut renamed = SourceMap::new();
@@ -371,7 +371,7 @@ pub fn check_mcp_listing(text: &str) {
         // `{NAME}` of a package URL is one of the package's environment variables.
         for remote in server["remotes"].as_array().into_iter().flatten() {
             let url = remote["url"].as_str().unwrap();
-            for var in pmovesc::model::url_placeholders(url).expect("URL template") {
+            for var in pmovesc::lang::model::url_placeholders(url).expect("URL template") {
                 assert!(
                     remote["variables"][var].is_object(),
                     "{url}: `{{{var}}}` has no entry in variables"
@@ -388,7 +388,7 @@ pub fn check_mcp_listing(text: &str) {
                 .flatten()
                 .filter_map(|e| e["name"].as_str())
                 .collect();
-            for var in pmovesc::model::url_placeholders(url).expect("URL template") {
+            for var in pmovesc::lang::model::url_placeholders(url).expect("URL template") {
                 assert!(
                     env.contains(&var),
                     "{url}: `{{{var}}}` is no environment variable"

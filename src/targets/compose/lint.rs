@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::{Mount, ServiceBody};
-use crate::resolve::{EXEMPT, Resolved};
-use crate::values::check_numeric_non_root_user;
+use crate::analysis::resolve::{EXEMPT, Resolved};
+use crate::lang::model::{Mount, ServiceBody};
+use crate::lang::values::check_numeric_non_root_user;
 
 pub const COMPOSE_LINT_FILE: &str = ".compose-lint.yml";
 
@@ -102,7 +102,7 @@ pub fn compose_lint_config(stack: &Resolved) -> ComposeLintConfig {
 
 fn exceptions(name: &str, body: &ServiceBody, add: &mut impl FnMut(&'static str, &str, &str)) {
     let reason_of =
-        |r: &Option<crate::source::Spanned<String>>| r.as_ref().map(|r| r.value.clone());
+        |r: &Option<crate::lang::source::Spanned<String>>| r.as_ref().map(|r| r.value.clone());
     if let Some(p) = &body.privileged
         && p.value
         && let Some(r) = reason_of(&p.reason)

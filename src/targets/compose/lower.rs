@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::*;
-use crate::resolve::{EXEMPT, Resolved};
+use crate::analysis::resolve::{EXEMPT, Resolved};
+use crate::lang::model::*;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ComposeFile {
