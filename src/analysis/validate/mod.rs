@@ -1,0 +1,44 @@
+//! Validation: every rule with a stable code, over the resolved stack and over each profile's
+//! shape of it. Rules push into the sink and never stop early. Every pass here is linear in the
+//! number of services (hash lookups, one graph walk), so 10,000-service stacks stay fast.
+//!
+//! One file per family of rules: `references` (names a body uses, exceptions with reasons),
+//! `cycles` (dependency cycles), `profiles` (rules over each profile's shape), `classes`
+//! (hardening classes and what they require), `mcp` (MCP servers).
+
+mod classes;
+mod cycles;
+mod mcp;
+mod profiles;
+mod references;
+
+use crate::analysis::resolve::{EXEMPT, Resolved, undefined};
+use crate::diag::Diagnostics;
+
+pub use mcp::check_mcp_name;
+
+/// Runs every rule.
+pub fn validate(stack: &Resolved, diags: &mut Diagnostics) {
+    classes::check_classes(stack, diags);
+    if let Some(d) = &stack.default_hardening
+        && d.value != EXEMPT
+        && !stack.classes.contains_key(&d.value)
+    {
+        undefined(diags, "hardening class", d, stack.classes.keys());
+    }
+    for service in stack.services.values() {
+        references::check_body_refs(stack, &service.body, diags);
+        for when in &service.body.whens {
+            references::check_selector(stack, &when.selector, diags);
+            references::check_body_refs(stack, &when.body, diags);
+        }
+        if let Some(only) = &service.body.only_in {
+            for s in &only.value {
+                references::check_selector(stack, s, diags);
+            }
+        }
+    }
+    cycles::check_dependency_cycles(stack, diags);
+    profiles::check_profiles(stack, diags);
+    mcp::check_mcp(stack, diags);
+}

@@ -1,0 +1,142 @@
+//! KDL document -> typed, span-carrying [`Stack`], collecting every error.
+//!
+//! Every node is first checked against the [`vocabulary`](crate::lang::vocabulary) (known name in this
+//! place, argument count and types, known properties and their types and values). The typed
+//! extraction after it reads only values of the right shape and skips the rest, which have
+//! already been reported.
+//!
+//! One file per node family: `node` (typed access to a parsed node), `check` (the vocabulary
+//! checks), `top` (project, profiles, classes), `service` (service bodies), `blocks`
+//! (healthcheck and mcp blocks).
+
+mod blocks;
+mod check;
+mod node;
+mod service;
+mod top;
+
+use kdl::{KdlDocument, KdlNode};
+
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::lang::model::*;
+use crate::lang::source::FileId;
+use crate::lang::vocabulary::Context;
+use node::Node;
+
+/// Decodes one parsed file into the definitions it holds.
+pub fn decode(file: FileId, doc: &KdlDocument, diags: &mut Diagnostics) -> Stack {
+    let mut decoder = Decoder { file, diags };
+    decoder.top(doc)
+}
+
+struct Decoder<'d> {
+    file: FileId,
+    diags: &'d mut Diagnostics,
+}
+
+impl Decoder<'_> {
+    fn node<'a>(&self, node: &'a KdlNode) -> Node<'a> {
+        Node {
+            node,
+            file: self.file,
+        }
+    }
+
+    fn push(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn top(&mut self, doc: &KdlDocument) -> Stack {
+        let mut stack = Stack::default();
+        for node in doc.nodes() {
+            let n = self.node(node);
+            if self.check(Context::Top, n).is_none() {
+                continue;
+            }
+            let Some(name) = n.arg_string(0) else {
+                continue;
+            };
+            let span = n.head();
+            match n.name() {
+                "project" => stack.projects.push(self.project(n, name)),
+                "hardening" => stack.classes.push(HardeningClass {
+                    name,
+                    extends: n.prop_spanned("extends"),
+                    body: self.class_body(n),
+                    span,
+                }),
+                "network" => stack.networks.push(Network {
+                    key: name,
+                    name: n.prop_string("name"),
+                    subnet: n.prop_string("subnet"),
+                    gateway: n.prop_string("gateway"),
+                    internal: n.prop_bool("internal").unwrap_or(false),
+                    external: n.prop_bool("external").unwrap_or(false),
+                    attachable: n.prop_bool("attachable").unwrap_or(false),
+                    driver: n.prop_string("driver"),
+                    span,
+                }),
+                "volume" => stack.volumes.push(Volume {
+                    key: name,
+                    name: n.prop_string("name"),
+                    external: n.prop_bool("external").unwrap_or(false),
+                    driver: n.prop_string("driver"),
+                    span,
+                }),
+                "secret" => {
+                    let secret = Secret {
+                        key: name,
+                        file: n.prop_string("file"),
+                        environment: n.prop_string("environment"),
+                        external: n.prop_bool("external").unwrap_or(false),
+                        span,
+                    };
+                    let sources = [
+                        secret.file.is_some(),
+                        secret.environment.is_some(),
+                        secret.external,
+                    ]
+                    .iter()
+                    .filter(|b| **b)
+                    .count();
+                    if sources != 1 {
+                        self.push(
+                            Diagnostic::error(
+                                Code::MissingProperty,
+                                format!(
+                                    "secret `{}` needs exactly one of `file=`, `environment=` and `external=#true`",
+                                    secret.key.value
+                                ),
+                            )
+                            .label(span, if sources == 0 { "no source given" } else { "more than one source" })
+                            .help("e.g. `secret \"db_password\" file=\"./secrets/db_password\"`"),
+                        );
+                    }
+                    stack.secrets.push(secret);
+                }
+                "template" => stack.templates.push(Template {
+                    name,
+                    from: n.prop_spanned("from"),
+                    body: self.service_body(n, "this template", false),
+                    span,
+                }),
+                "profile" => stack.profiles.push(self.profile(n, name)),
+                "service" => {
+                    let before = self.diags.error_count();
+                    let body = self.service_body(n, "this service", false);
+                    if self.diags.error_count() > before {
+                        stack.tainted.insert(name.value.clone());
+                    }
+                    stack.services.push(Service {
+                        name,
+                        from: n.prop_spanned("from"),
+                        body,
+                        span,
+                    });
+                }
+                _ => {}
+            }
+        }
+        stack
+    }
+}
