@@ -6,18 +6,26 @@
 //! already been reported.
 //!
 //! One file per node family: `node` (typed access to a parsed node), `check` (the vocabulary
-//! checks), `top` (project, profiles, classes), `service` (service bodies), `blocks`
-//! (healthcheck and mcp blocks).
+//! checks), `top` (project, profiles, classes), `definitions` (networks, volumes, secrets),
+//! `service` (service bodies, dispatching each node to its family: `process`, `network`,
+//! `storage`, `limits`, `hardening`, `lifecycle`), `blocks` (healthcheck and mcp blocks).
 
 mod blocks;
 mod check;
+mod definitions;
+mod hardening;
+mod lifecycle;
+mod limits;
+mod network;
 mod node;
+mod process;
 mod service;
+mod storage;
 mod top;
 
 use kdl::{KdlDocument, KdlNode};
 
-use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::lang::model::*;
 use crate::lang::source::FileId;
 use crate::lang::vocabulary::Context;
@@ -65,55 +73,9 @@ impl Decoder<'_> {
                     body: self.class_body(n),
                     span,
                 }),
-                "network" => stack.networks.push(Network {
-                    key: name,
-                    name: n.prop_string("name"),
-                    subnet: n.prop_string("subnet"),
-                    gateway: n.prop_string("gateway"),
-                    internal: n.prop_bool("internal").unwrap_or(false),
-                    external: n.prop_bool("external").unwrap_or(false),
-                    attachable: n.prop_bool("attachable").unwrap_or(false),
-                    driver: n.prop_string("driver"),
-                    span,
-                }),
-                "volume" => stack.volumes.push(Volume {
-                    key: name,
-                    name: n.prop_string("name"),
-                    external: n.prop_bool("external").unwrap_or(false),
-                    driver: n.prop_string("driver"),
-                    span,
-                }),
-                "secret" => {
-                    let secret = Secret {
-                        key: name,
-                        file: n.prop_string("file"),
-                        environment: n.prop_string("environment"),
-                        external: n.prop_bool("external").unwrap_or(false),
-                        span,
-                    };
-                    let sources = [
-                        secret.file.is_some(),
-                        secret.environment.is_some(),
-                        secret.external,
-                    ]
-                    .iter()
-                    .filter(|b| **b)
-                    .count();
-                    if sources != 1 {
-                        self.push(
-                            Diagnostic::error(
-                                Code::MissingProperty,
-                                format!(
-                                    "secret `{}` needs exactly one of `file=`, `environment=` and `external=#true`",
-                                    secret.key.value
-                                ),
-                            )
-                            .label(span, if sources == 0 { "no source given" } else { "more than one source" })
-                            .help("e.g. `secret \"db_password\" file=\"./secrets/db_password\"`"),
-                        );
-                    }
-                    stack.secrets.push(secret);
-                }
+                "network" => stack.networks.push(self.network(n, name)),
+                "volume" => stack.volumes.push(self.volume(n, name)),
+                "secret" => stack.secrets.push(self.secret(n, name)),
                 "template" => stack.templates.push(Template {
                     name,
                     from: n.prop_spanned("from"),

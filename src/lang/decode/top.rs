@@ -3,8 +3,10 @@
 use std::collections::HashMap;
 
 use super::Decoder;
+use super::hardening::string_values;
+use super::limits::resources;
 use super::node::Node;
-use super::service::{env_files, resources, string_values};
+use super::process::env_files;
 use crate::lang::model::*;
 use crate::lang::source::Spanned;
 use crate::lang::vocabulary::Context;

@@ -1,0 +1,346 @@
+//! The vocabulary of the stack language: every node, where it may appear, its arguments and its
+//! properties with their types and allowed values.
+//!
+//! This table is the single source of truth. The decoder checks nodes and properties against it,
+//! did-you-mean suggestions draw from it, `schema/stack-language.json` is generated from it, and a
+//! test checks that `docs/stack-language.md` documents every entry.
+//!
+//! The types and the helpers that build entries are here; the entries are in one file per
+//! family: `top` (top-level nodes and `project`), `hardening` (class nodes, most also valid in a
+//! service), `service` (service nodes), `blocks` (the children of `healthcheck` and `mcp`).
+
+mod blocks;
+mod hardening;
+mod service;
+mod top;
+
+use serde::Serialize;
+
+/// Where a node may appear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Context {
+    /// The top level of a stack file.
+    Top,
+    /// Children of `project`.
+    Project,
+    /// Children of `hardening`.
+    Hardening,
+    /// Children of `service`, `template` and `when`.
+    Service,
+    /// Children of `build`.
+    Build,
+    /// Children of `healthcheck`.
+    Healthcheck,
+    /// Children of `mcp`.
+    Mcp,
+}
+
+impl Context {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Context::Top => "at the top level",
+            Context::Project => "inside `project`",
+            Context::Hardening => "inside `hardening`",
+            Context::Service => "inside `service`, `template` or `when`",
+            Context::Build => "inside `build`",
+            Context::Healthcheck => "inside `healthcheck`",
+            Context::Mcp => "inside `mcp`",
+        }
+    }
+}
+
+/// The type of an argument or property value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ValueType {
+    String,
+    /// A name: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
+    Name,
+    Integer,
+    /// An integer or a decimal number.
+    Number,
+    Bool,
+    /// A compose duration: `500ms`, `10s`, `1m30s`.
+    Duration,
+    /// A compose byte size: `512m`, `1g`.
+    Size,
+    /// A port 1..65535.
+    Port,
+    /// A port number, or a string holding a `${VAR:-default}` interpolation.
+    PortOrInterpolation,
+    /// An OCI image reference.
+    Image,
+    /// A string, integer, number or boolean, written as a string.
+    Scalar,
+    /// An integer or the string `"all"`.
+    CountOrAll,
+}
+
+impl ValueType {
+    pub fn describe(self) -> &'static str {
+        match self {
+            ValueType::String => "a string",
+            ValueType::Name => "a name",
+            ValueType::Integer => "an integer",
+            ValueType::Number => "a number",
+            ValueType::Bool => "#true or #false",
+            ValueType::Duration => "a duration such as \"10s\"",
+            ValueType::Size => "a size such as \"512m\"",
+            ValueType::Port => "a port number",
+            ValueType::PortOrInterpolation => "a port number or \"${VAR:-port}\"",
+            ValueType::Image => "an image reference",
+            ValueType::Scalar => "a string, number or boolean",
+            ValueType::CountOrAll => "an integer or \"all\"",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ArgSpec {
+    /// What the arguments mean, for messages and docs.
+    pub name: &'static str,
+    pub min: usize,
+    /// `None`: any number.
+    pub max: Option<usize>,
+    #[serde(rename = "type")]
+    pub ty: ValueType,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub values: &'static [&'static str],
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct PropSpec {
+    pub name: &'static str,
+    #[serde(rename = "type")]
+    pub ty: ValueType,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub values: &'static [&'static str],
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub required: bool,
+    pub doc: &'static str,
+}
+
+/// What the children block of a node holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "context")]
+pub enum Children {
+    None,
+    /// Nodes of a vocabulary context.
+    Nodes(Context),
+    /// Free-form `KEY "value"` entries (environment variables, build args).
+    KeyValues,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct NodeSpec {
+    pub name: &'static str,
+    pub contexts: &'static [Context],
+    pub args: ArgSpec,
+    pub props: &'static [PropSpec],
+    pub children: Children,
+    /// May appear more than once in one body.
+    pub repeatable: bool,
+    pub doc: &'static str,
+}
+
+const fn args(name: &'static str, min: usize, max: Option<usize>, ty: ValueType) -> ArgSpec {
+    ArgSpec {
+        name,
+        min,
+        max,
+        ty,
+        values: &[],
+    }
+}
+
+const NO_ARGS: ArgSpec = args("", 0, Some(0), ValueType::String);
+
+const fn prop(name: &'static str, ty: ValueType, doc: &'static str) -> PropSpec {
+    PropSpec {
+        name,
+        ty,
+        values: &[],
+        required: false,
+        doc,
+    }
+}
+
+const fn prop_enum(
+    name: &'static str,
+    values: &'static [&'static str],
+    doc: &'static str,
+) -> PropSpec {
+    PropSpec {
+        name,
+        ty: ValueType::String,
+        values,
+        required: false,
+        doc,
+    }
+}
+
+const REASON: PropSpec = prop(
+    "reason",
+    ValueType::String,
+    "why the service needs this exception; recorded in the audit",
+);
+
+use Context as C;
+use ValueType as T;
+
+const SVC: &[Context] = &[C::Service];
+const SVC_HARD: &[Context] = &[C::Service, C::Hardening];
+
+const fn node(
+    name: &'static str,
+    contexts: &'static [Context],
+    args: ArgSpec,
+    props: &'static [PropSpec],
+    doc: &'static str,
+) -> NodeSpec {
+    NodeSpec {
+        name,
+        contexts,
+        args,
+        props,
+        children: Children::None,
+        repeatable: false,
+        doc,
+    }
+}
+
+const fn repeatable(mut n: NodeSpec) -> NodeSpec {
+    n.repeatable = true;
+    n
+}
+
+const fn with_children(mut n: NodeSpec, children: Children) -> NodeSpec {
+    n.children = children;
+    n
+}
+
+pub const CAPABILITY_VALUES: &[&str] = &[
+    "ALL",
+    "AUDIT_CONTROL",
+    "AUDIT_READ",
+    "AUDIT_WRITE",
+    "BLOCK_SUSPEND",
+    "BPF",
+    "CHECKPOINT_RESTORE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "KILL",
+    "LEASE",
+    "LINUX_IMMUTABLE",
+    "MAC_ADMIN",
+    "MAC_OVERRIDE",
+    "MKNOD",
+    "NET_ADMIN",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_RAW",
+    "PERFMON",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYSLOG",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_CHROOT",
+    "SYS_MODULE",
+    "SYS_NICE",
+    "SYS_PACCT",
+    "SYS_PTRACE",
+    "SYS_RAWIO",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "WAKE_ALARM",
+];
+
+pub const RESTART_VALUES: &[&str] = &["no", "always", "on-failure", "unless-stopped"];
+pub const REQUIRE_VALUES: &[&str] = &[
+    "healthcheck",
+    "limits",
+    "user",
+    "read-only",
+    "cap-drop-all",
+    "no-new-privileges",
+    "pinned",
+];
+
+/// Every node of the language.
+/// Every node of the language, family by family.
+pub const NODES: &[NodeSpec] = &ALL;
+
+const FAMILIES: &[&[NodeSpec]] = &[top::NODES, hardening::NODES, service::NODES, blocks::NODES];
+const COUNT: usize = count(FAMILIES);
+const ALL: [NodeSpec; COUNT] = concat(FAMILIES);
+
+const fn count(families: &[&[NodeSpec]]) -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < families.len() {
+        n += families[i].len();
+        i += 1;
+    }
+    n
+}
+
+const fn concat<const N: usize>(families: &[&[NodeSpec]]) -> [NodeSpec; N] {
+    let mut out = [families[0][0]; N];
+    let (mut k, mut i) = (0, 0);
+    while i < families.len() {
+        let mut j = 0;
+        while j < families[i].len() {
+            out[k] = families[i][j];
+            k += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The spec of a node in a context.
+pub fn lookup(context: Context, name: &str) -> Option<&'static NodeSpec> {
+    NODES
+        .iter()
+        .find(|n| n.name == name && n.contexts.contains(&context))
+}
+
+/// Node names valid in a context (for did-you-mean).
+pub fn names_in(context: Context) -> impl Iterator<Item = &'static str> + Clone {
+    NODES
+        .iter()
+        .filter(move |n| n.contexts.contains(&context))
+        .map(|n| n.name)
+}
+
+/// The machine-readable vocabulary written to `schema/stack-language.json`.
+pub fn schema_json() -> String {
+    #[derive(Serialize)]
+    struct Schema {
+        #[serde(rename = "$comment")]
+        comment: &'static str,
+        language: &'static str,
+        version: &'static str,
+        nodes: &'static [NodeSpec],
+    }
+    let schema = Schema {
+        comment: "Generated by pmovesc from src/lang/vocabulary/; regenerate with `pmovesc schema > schema/stack-language.json`.",
+        language: "pmovesc stack language",
+        version: "0",
+        nodes: NODES,
+    };
+    let mut out = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    out.push('\n');
+    out
+}
