@@ -32,6 +32,9 @@ pub enum Code {
     DuplicateEnvKey,
     MissingProperty,
     BadUser,
+    BadVariable,
+    ContainerNameScaled,
+    ContainerNameTaken,
     UndefinedReference,
     Cycle,
     CapNotAllowed,
@@ -76,6 +79,9 @@ impl Code {
         Code::DuplicateEnvKey,
         Code::MissingProperty,
         Code::BadUser,
+        Code::BadVariable,
+        Code::ContainerNameScaled,
+        Code::ContainerNameTaken,
         Code::UndefinedReference,
         Code::Cycle,
         Code::CapNotAllowed,
@@ -120,6 +126,9 @@ impl Code {
             Code::DuplicateEnvKey => "PMV113",
             Code::MissingProperty => "PMV114",
             Code::BadUser => "PMV115",
+            Code::BadVariable => "PMV140",
+            Code::ContainerNameScaled => "PMV141",
+            Code::ContainerNameTaken => "PMV142",
             Code::UndefinedReference => "PMV201",
             Code::Cycle => "PMV202",
             Code::CapNotAllowed => "PMV301",
@@ -165,6 +174,9 @@ impl Code {
             Code::DuplicateEnvKey => "duplicate-env-key",
             Code::MissingProperty => "missing-property",
             Code::BadUser => "bad-user",
+            Code::BadVariable => "bad-variable",
+            Code::ContainerNameScaled => "container-name-scaled",
+            Code::ContainerNameTaken => "container-name-taken",
             Code::UndefinedReference => "undefined-reference",
             Code::Cycle => "cycle",
             Code::CapNotAllowed => "cap-not-allowed",
@@ -212,6 +224,15 @@ impl Code {
             Code::DuplicateEnvKey => "The same environment key twice in one service body.",
             Code::MissingProperty => "A required property or child is missing.",
             Code::BadUser => "A hardening class user that is not numeric and non-root.",
+            Code::ContainerNameScaled => {
+                "A service with a fixed `container-name` asks for more than one container."
+            }
+            Code::ContainerNameTaken => {
+                "Two services of one profile have the same `container-name`."
+            }
+            Code::BadVariable => {
+                "A value from a variable (`${VAR:-default}`) whose default fails the value's checks, or a number, size or duration from a variable without a default."
+            }
             Code::UndefinedReference => {
                 "A reference to a service, network, volume, secret, class, template or profile that is not defined."
             }

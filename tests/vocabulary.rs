@@ -130,8 +130,10 @@ fn the_decoder_knows_exactly_the_vocabulary() {
         .iter()
         .map(|f| std::fs::read_to_string(f).unwrap())
         .collect();
+    // Plain nodes are decoded by one generic arm (src/lang/decode/plain.rs).
     let unhandled: Vec<&str> = NODES
         .iter()
+        .filter(|n| n.plain.is_none())
         .map(|n| n.name)
         .filter(|name| {
             !decoder.contains(&format!("\"{name}\" =>"))

@@ -425,7 +425,7 @@ pub fn merge_body(base: &ServiceBody, over: &ServiceBody) -> ServiceBody {
              read_only, restart, pids_limit, shm_size, init, stop_grace_period, stop_signal,
              working_dir, hostname, privileged, network_mode, pid, gpu, only_in, mcp;
         map: env, ports, networks, volumes, tmpfs, secrets, depends_on, cap_add, extra_hosts,
-             labels, ulimits, security_opt, devices);
+             labels, ulimits, security_opt, devices, plain);
     out.build = match (&base.build, &over.build) {
         (Some(b), Some(o)) => {
             let mut build = b.value.clone();

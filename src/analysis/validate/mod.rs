@@ -3,11 +3,14 @@
 //! number of services (hash lookups, one graph walk), so 10,000-service stacks stay fast.
 //!
 //! One file per family of rules: `references` (names a body uses, exceptions with reasons),
-//! `cycles` (dependency cycles), `profiles` (rules over each profile's shape), `classes`
-//! (hardening classes and what they require), `mcp` (MCP servers).
+//! `exceptions` (exceptions written with plain nodes), `cycles` (dependency cycles), `profiles` (rules over each profile's shape), `classes`
+//! (hardening classes and what they require), `containers` (fixed container names), `mcp` (MCP
+//! servers).
 
 mod classes;
+mod containers;
 mod cycles;
+mod exceptions;
 mod mcp;
 mod profiles;
 mod references;
@@ -40,5 +43,6 @@ pub fn validate(stack: &Resolved, diags: &mut Diagnostics) {
     }
     cycles::check_dependency_cycles(stack, diags);
     profiles::check_profiles(stack, diags);
+    containers::check_container_names(stack, diags);
     mcp::check_mcp(stack, diags);
 }

@@ -153,6 +153,7 @@ pub(super) fn check_body_refs(stack: &Resolved, body: &ServiceBody, diags: &mut 
             );
         }
     }
+    super::exceptions::check_plain_exceptions(body, diags);
     if let Some(gpu) = &body.gpu {
         let both = gpu.value.count.is_some() && gpu.value.device_ids.is_some();
         let neither = gpu.value.count.is_none() && gpu.value.device_ids.is_none();

@@ -6,9 +6,9 @@
 //! already been reported.
 //!
 //! One file per node family: `node` (typed access to a parsed node), `check` (the vocabulary
-//! checks), `top` (project, profiles, classes), `definitions` (networks, volumes, secrets),
+//! checks of a node), `value` (checks of one value, variables included), `top` (project, profiles, classes), `definitions` (networks, volumes, secrets),
 //! `service` (service bodies, dispatching each node to its family: `process`, `network`,
-//! `storage`, `limits`, `hardening`, `lifecycle`), `blocks` (healthcheck and mcp blocks).
+//! `storage`, `limits`, `hardening`, `lifecycle`, `plain`), `blocks` (healthcheck and mcp blocks).
 
 mod blocks;
 mod check;
@@ -18,10 +18,12 @@ mod lifecycle;
 mod limits;
 mod network;
 mod node;
+mod plain;
 mod process;
 mod service;
 mod storage;
 mod top;
+mod value;
 
 use kdl::{KdlDocument, KdlNode};
 

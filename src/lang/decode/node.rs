@@ -3,7 +3,7 @@
 
 use kdl::{KdlNode, KdlValue};
 
-use crate::lang::model::Setting;
+use crate::lang::model::{Scalar, Setting};
 use crate::lang::source::{FileId, Span, Spanned};
 
 /// A node with its file, for typed access to its entries.
@@ -19,6 +19,17 @@ pub(super) fn scalar_string(v: &KdlValue) -> Option<String> {
         KdlValue::Integer(i) => Some(i.to_string()),
         KdlValue::Float(f) => Some(f.to_string()),
         KdlValue::Bool(b) => Some(b.to_string()),
+        KdlValue::Null => None,
+    }
+}
+
+/// A KDL value as a model scalar (`#null` has none).
+pub(super) fn scalar(v: &KdlValue) -> Option<Scalar> {
+    match v {
+        KdlValue::String(s) => Some(Scalar::String(s.clone())),
+        KdlValue::Integer(i) => i64::try_from(*i).ok().map(Scalar::Integer),
+        KdlValue::Float(f) => Some(Scalar::Float(*f)),
+        KdlValue::Bool(b) => Some(Scalar::Bool(*b)),
         KdlValue::Null => None,
     }
 }
@@ -82,6 +93,13 @@ impl<'a> Node<'a> {
         self.args()
             .into_iter()
             .filter_map(|(v, _)| scalar_string(v))
+            .collect()
+    }
+    /// The arguments as model scalars with their spans (`#null` skipped).
+    pub(super) fn arg_scalars(&self) -> Vec<(Scalar, Span)> {
+        self.args()
+            .into_iter()
+            .filter_map(|(v, s)| scalar(v).map(|x| (x, s)))
             .collect()
     }
     pub(super) fn arg_bool(&self) -> Option<bool> {

@@ -67,7 +67,8 @@ impl Decoder<'_> {
                     || self.storage_node(c, body)
                     || self.limits_node(c, body)
                     || self.hardening_node(c, body)
-                    || self.lifecycle_node(c, body);
+                    || self.lifecycle_node(c, body)
+                    || self.plain_node(c, body);
             }
         }
     }

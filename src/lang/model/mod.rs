@@ -21,6 +21,38 @@ use indexmap::IndexMap;
 
 use crate::lang::source::{Span, Spanned};
 
+/// A value as written in KDL; compose reads it with its type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    String(String),
+    Integer(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+impl Scalar {
+    /// The value as text, as compose reads it (`#true` is `true`).
+    pub fn text(&self) -> String {
+        match self {
+            Scalar::String(s) => s.clone(),
+            Scalar::Integer(i) => i.to_string(),
+            Scalar::Float(f) => f.to_string(),
+            Scalar::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+/// The value of a plain node (see [`crate::lang::vocabulary::Plain`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlainValue {
+    One(Scalar),
+    Many(Vec<Scalar>),
+}
+
+/// Where a plain value goes: the node's name, and the entry's name for a map-shaped node (empty
+/// otherwise).
+pub type PlainKey = (String, String);
+
 /// A value written on a node that may carry `reason=`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Setting<T> {
@@ -182,6 +214,8 @@ pub struct ServiceBody {
     pub only_in: Option<Setting<Vec<Spanned<String>>>>,
     pub whens: Vec<When>,
     pub mcp: Option<Setting<Mcp>>,
+    /// Plain nodes, written to compose as they are, by node (and entry name for map-shaped ones).
+    pub plain: IndexMap<PlainKey, Setting<PlainValue>>,
 }
 #[derive(Debug, Clone)]
 pub struct When {

@@ -7,9 +7,13 @@
 //!
 //! The types and the helpers that build entries are here; the entries are in one file per
 //! family: `top` (top-level nodes and `project`), `hardening` (class nodes, most also valid in a
-//! service), `service` (service nodes), `blocks` (the children of `healthcheck` and `mcp`).
+//! service), `service` (service nodes), `container` (plain service nodes written to compose as
+//! they are), `blocks` (the children of `healthcheck` and `mcp`). `compose` maps every compose
+//! key to the form that writes it.
 
 mod blocks;
+pub mod compose;
+mod container;
 mod hardening;
 mod service;
 mod top;
@@ -75,6 +79,13 @@ pub enum ValueType {
     Scalar,
     /// An integer or the string `"all"`.
     CountOrAll,
+    /// A byte size, or -1 for no limit.
+    SizeOrUnlimited,
+    /// A compose pull policy: `always`, `never`, `missing`, `build`, `if_not_present`, `refresh`,
+    /// `daily`, `weekly` or `every_<duration>`.
+    PullPolicy,
+    /// An IPC mode: `private`, `shareable`, `none`, `host`, `service:<name>`, `container:<name>`.
+    IpcMode,
 }
 
 impl ValueType {
@@ -92,6 +103,9 @@ impl ValueType {
             ValueType::Image => "an image reference",
             ValueType::Scalar => "a string, number or boolean",
             ValueType::CountOrAll => "an integer or \"all\"",
+            ValueType::SizeOrUnlimited => "a size such as \"2g\", or -1 for no limit",
+            ValueType::PullPolicy => "a pull policy such as \"missing\" or \"daily\"",
+            ValueType::IpcMode => "an IPC mode such as \"shareable\" or \"service:<name>\"",
         }
     }
 }
@@ -107,6 +121,12 @@ pub struct ArgSpec {
     pub ty: ValueType,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub values: &'static [&'static str],
+    /// The inclusive range of an integer value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<(i64, i64)>,
+    /// A `"${VAR:-default}"` string is accepted for a number or boolean (its default is checked).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub variables: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -118,6 +138,12 @@ pub struct PropSpec {
     pub values: &'static [&'static str],
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub required: bool,
+    /// The inclusive range of an integer value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<(i64, i64)>,
+    /// A `"${VAR:-default}"` string is accepted for a number or boolean (its default is checked).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub variables: bool,
     pub doc: &'static str,
 }
 
@@ -141,7 +167,59 @@ pub struct NodeSpec {
     pub children: Children,
     /// May appear more than once in one body.
     pub repeatable: bool,
+    /// A node written to compose as is, under one compose key (nodes with a lowering of their
+    /// own have none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plain: Option<Plain>,
+    /// When the node is an exception to hardening that needs `reason=`.
+    #[serde(skip_serializing_if = "Exception::is_never")]
+    pub exception: Exception,
     pub doc: &'static str,
+}
+
+/// How a plain node is written to compose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Plain {
+    /// The compose service key.
+    pub compose: &'static str,
+    pub shape: Shape,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Shape {
+    /// One argument: `key: value`.
+    Scalar,
+    /// Its arguments: `key: [a, b]`; the node replaces an inherited one.
+    List,
+    /// A name and a value, one node per entry: `key: {name: value}`; merged by name.
+    Map,
+}
+
+/// When a node needs `reason=` (an exception to hardening, listed by the audit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "when", content = "values")]
+pub enum Exception {
+    Never,
+    /// Whatever its value.
+    Always,
+    /// When its value is one of these (`"true"` for a boolean set to `#true`).
+    Values(&'static [&'static str]),
+}
+
+impl Exception {
+    pub fn is_never(&self) -> bool {
+        *self == Exception::Never
+    }
+
+    /// Does this value (written as compose would read it) need a reason?
+    pub fn applies_to(&self, value: &str) -> bool {
+        match self {
+            Exception::Never => false,
+            Exception::Always => true,
+            Exception::Values(v) => v.contains(&value),
+        }
+    }
 }
 
 const fn args(name: &'static str, min: usize, max: Option<usize>, ty: ValueType) -> ArgSpec {
@@ -151,6 +229,8 @@ const fn args(name: &'static str, min: usize, max: Option<usize>, ty: ValueType)
         max,
         ty,
         values: &[],
+        range: None,
+        variables: false,
     }
 }
 
@@ -162,6 +242,8 @@ const fn prop(name: &'static str, ty: ValueType, doc: &'static str) -> PropSpec 
         ty,
         values: &[],
         required: false,
+        range: None,
+        variables: false,
         doc,
     }
 }
@@ -176,6 +258,8 @@ const fn prop_enum(
         ty: ValueType::String,
         values,
         required: false,
+        range: None,
+        variables: false,
         doc,
     }
 }
@@ -206,6 +290,8 @@ const fn node(
         props,
         children: Children::None,
         repeatable: false,
+        plain: None,
+        exception: Exception::Never,
         doc,
     }
 }
@@ -218,6 +304,33 @@ const fn repeatable(mut n: NodeSpec) -> NodeSpec {
 const fn with_children(mut n: NodeSpec, children: Children) -> NodeSpec {
     n.children = children;
     n
+}
+
+/// A node written to compose as is under `compose`.
+const fn plain(mut n: NodeSpec, compose: &'static str, shape: Shape) -> NodeSpec {
+    n.plain = Some(Plain { compose, shape });
+    if matches!(shape, Shape::Map) {
+        n.repeatable = true;
+    }
+    n
+}
+
+/// A node that needs `reason=` when `exception` applies to its value.
+const fn exception(mut n: NodeSpec, exception: Exception) -> NodeSpec {
+    n.exception = exception;
+    n
+}
+
+/// Arguments that accept `"${VAR:-default}"` for a number or boolean.
+const fn with_variables(mut a: ArgSpec) -> ArgSpec {
+    a.variables = true;
+    a
+}
+
+/// Arguments or a property limited to an inclusive integer range.
+const fn in_range(mut a: ArgSpec, min: i64, max: i64) -> ArgSpec {
+    a.range = Some((min, max));
+    a
 }
 
 pub const CAPABILITY_VALUES: &[&str] = &[
@@ -278,11 +391,17 @@ pub const REQUIRE_VALUES: &[&str] = &[
 
 /// Every node of the language.
 /// Every node of the language, family by family.
-pub const NODES: &[NodeSpec] = &ALL;
+pub static NODES: &[NodeSpec] = &ALL;
 
-const FAMILIES: &[&[NodeSpec]] = &[top::NODES, hardening::NODES, service::NODES, blocks::NODES];
+const FAMILIES: &[&[NodeSpec]] = &[
+    top::NODES,
+    hardening::NODES,
+    service::NODES,
+    container::NODES,
+    blocks::NODES,
+];
 const COUNT: usize = count(FAMILIES);
-const ALL: [NodeSpec; COUNT] = concat(FAMILIES);
+static ALL: [NodeSpec; COUNT] = concat(FAMILIES);
 
 const fn count(families: &[&[NodeSpec]]) -> usize {
     let mut n = 0;

@@ -86,6 +86,9 @@ pub struct ComposeService {
     pub stop_signal: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_grace_period: Option<String>,
+    /// Keys written by plain nodes (and the escape hatch), sorted by key.
+    #[serde(flatten)]
+    pub settings: BTreeMap<String, serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<ComposeHealthcheck>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -4,13 +4,14 @@
 //! family of service keys is lowered in a file of its own: `service` (image, build, process,
 //! dependencies, environment, labels), `network` (ports, networks, hosts, volumes), `hardening`
 //! (the class and the service's own settings), `health` (the healthcheck), `deploy` (limits,
-//! reservations, GPUs).
+//! reservations, GPUs), `plain` (nodes written as they are).
 
 mod deploy;
 pub mod file;
 mod hardening;
 mod health;
 mod network;
+mod plain;
 mod service;
 
 use std::borrow::Cow;

@@ -6,7 +6,7 @@ use crate::lang::model::*;
 
 use super::{
     ComposeBuild, ComposeDependency, ComposeEnvFile, ComposeService, Shapes, deploy, hardening,
-    health, network,
+    health, network, plain,
 };
 
 fn command(words: &Setting<Vec<String>>) -> super::Command {
@@ -34,6 +34,7 @@ pub(super) fn lower_service(
     hardening::lower(body, class, &mut s);
     health::lower(name, body, &mut s);
     deploy::lower(profile, body, class, &mut s);
+    plain::lower(body, &mut s);
     for (k, v) in &body.labels {
         s.labels.insert(k.clone(), v.value.clone());
     }
