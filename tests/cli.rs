@@ -115,12 +115,29 @@ fn generated_files_hold_no_absolute_path_and_no_timestamp() {
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
+    // Today's date in the forms a generator would stamp, and any date-time at all.
+    let today = Command::new("date")
+        .arg("-u")
+        .arg("+%Y-%m-%d")
+        .output()
+        .unwrap();
+    let today = String::from_utf8(today.stdout).unwrap().trim().to_string();
+    assert_eq!(today.len(), 10, "date -u +%Y-%m-%d: {today}");
+    let stamp = regex::Regex::new(r"\b(19|20)\d\d-\d\d-\d\d[T ]\d\d:\d\d|\b1[6-9]\d{8}\b").unwrap();
     for (name, (bytes, _)) in snapshot_dir(&root.join("out")) {
         let text = String::from_utf8(bytes).unwrap();
         assert!(
             !text.contains(root.to_str().unwrap()),
             "{name} holds an absolute path"
         );
+        assert!(!text.contains(&today), "{name} holds today's date");
+        assert!(
+            !text.contains(&today.replace('-', "")),
+            "{name} holds today's date"
+        );
+        if let Some(m) = stamp.find(&text) {
+            panic!("{name} holds a timestamp: `{}`", m.as_str());
+        }
         if name.ends_with(".json") {
             continue; // JSON has no comments: the catalog carries no header
         }
@@ -183,6 +200,53 @@ fn check_passes_on_fresh_output_and_fails_with_a_diff_on_a_hand_edit() {
     );
     // check never writes.
     assert_eq!(before, snapshot_dir(&root.join("out")));
+}
+
+/// Drift that is only whitespace is drift: `check` compares bytes, so a trailing space, a
+/// missing final newline or a CRLF line ending in a generated file fails it.
+#[test]
+fn check_fails_on_drift_that_is_only_whitespace() {
+    let (_t, root) = project();
+    assert!(
+        pmovesc(&root, &["build", "stack", "-o", "out"])
+            .status
+            .success()
+    );
+    let file = root.join("out/docker-compose.published.yml");
+    let fresh = std::fs::read_to_string(&file).unwrap();
+    let edits: [(&str, String); 4] = [
+        (
+            "a trailing space",
+            fresh.replacen("services:\n", "services: \n", 1),
+        ),
+        (
+            "a trailing tab",
+            fresh.replacen("services:\n", "services:\t\n", 1),
+        ),
+        ("no final newline", fresh.trim_end_matches('\n').to_string()),
+        ("CRLF line endings", fresh.replace('\n', "\r\n")),
+    ];
+    for (what, edited) in edits {
+        assert_ne!(edited, fresh, "{what}");
+        std::fs::write(&file, &edited).unwrap();
+        let o = pmovesc(&root, &["check", "stack", "-o", "out"]);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "check passes with {what}: {}",
+            stderr(&o)
+        );
+        assert!(
+            stderr(&o).contains("docker-compose.published.yml: stale"),
+            "{what}: {}",
+            stderr(&o)
+        );
+        // check never writes
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), edited, "{what}");
+    }
+    std::fs::write(&file, &fresh).unwrap();
+    let o = pmovesc(&root, &["check", "stack", "-o", "out"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
 #[test]
@@ -300,10 +364,22 @@ fn validate_reports_every_problem_with_file_line_and_column() {
 fn validate_passes_a_valid_stack_and_strict_fails_on_warnings() {
     let (_t, root) = project();
     let o = pmovesc(&root, &["validate", "stack"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("warning"));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // The example's images carry tags, not digests: one PMV309 per image, and nothing else.
+    let err = stderr(&o);
+    assert!(err.contains("0 errors, 9 warnings"), "{err}");
+    assert_eq!(err.matches("PMV309").count(), 9, "{err}");
+    assert!(
+        err.contains("image of `qdrant` is not pinned by digest"),
+        "{err}"
+    );
     let o = pmovesc(&root, &["build", "stack", "-o", "out", "--strict"]);
     assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("9 errors"),
+        "--strict makes each warning an error: {}",
+        stderr(&o)
+    );
     assert!(!root.join("out").exists() || snapshot_dir(&root.join("out")).is_empty());
 }
 
@@ -379,6 +455,10 @@ fn output_does_not_depend_on_file_names_or_read_order() {
     let o = pmovesc(&root, &["build", "renamed", "-o", "out2"]);
     assert!(o.status.success(), "{}", stderr(&o));
     // The manifest hashes the input file names themselves (it is a cache key, not a product).
+    let names1: Vec<String> = snapshot_dir(&root.join("out1")).into_keys().collect();
+    let names2: Vec<String> = snapshot_dir(&root.join("out2")).into_keys().collect();
+    assert_eq!(names1, names2, "the two builds wrote different files");
+    assert!(names1.len() > 5, "{names1:?}");
     for (name, (a, _)) in snapshot_dir(&root.join("out1"))
         .into_iter()
         .filter(|(n, _)| n != ".pmovesc-manifest")
@@ -394,11 +474,22 @@ fn output_does_not_depend_on_file_names_or_read_order() {
 fn explain_and_schema_commands() {
     let dir = tempfile::tempdir().unwrap();
     let o = pmovesc(dir.path(), &["explain", "PMV308"]);
-    assert!(o.status.success());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("duplicate-host-port"));
     let o = pmovesc(dir.path(), &["explain"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stdout(&o).lines().count(), pmovesc::diag::Code::ALL.len());
+    for code in pmovesc::diag::Code::ALL {
+        assert!(
+            stdout(&o).contains(code.id()),
+            "explain does not list {}",
+            code.id()
+        );
+    }
+    let o = pmovesc(dir.path(), &["explain", "PMV9999"]);
+    assert_ne!(o.status.code(), Some(0), "an unknown code is an error");
     let o = pmovesc(dir.path(), &["schema"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let schema: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(schema["nodes"].as_array().unwrap().len() > 50);
 }

@@ -138,15 +138,11 @@ fn pmovesc_check_system_hook_gates_commits() {
     exercise("pmovesc-check-system");
 }
 
-/// The self-installing hook builds pmovesc with cargo (minutes on a small machine); `.ci/run`
-/// enables it with PMOVESC_TEST_RUST_HOOK=1.
+/// The self-installing hook builds pmovesc with cargo in pre-commit's own environment (minutes
+/// on a small machine), so plain `cargo test` lists it as ignored with this reason; `.ci/run`
+/// runs every ignored test (`cargo test --locked -- --ignored`).
 #[test]
+#[ignore = "builds pmovesc from scratch with cargo (minutes); run with `cargo test -- --ignored` (.ci/run does)"]
 fn pmovesc_check_rust_hook_gates_commits() {
-    if std::env::var("PMOVESC_TEST_RUST_HOOK").is_ok_and(|v| v == "1") {
-        exercise("pmovesc-check");
-    } else {
-        eprintln!(
-            "\n!!!!!!!! SKIPPED: set PMOVESC_TEST_RUST_HOOK=1 to build and run the language: rust hook !!!!!!!!\n"
-        );
-    }
+    exercise("pmovesc-check");
 }

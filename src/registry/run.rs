@@ -167,7 +167,6 @@ pub async fn gather<R: Registry>(
 #[cfg(test)]
 mod tests {
     use std::cell::Cell;
-    use std::time::Instant;
 
     use super::*;
 
@@ -229,10 +228,9 @@ mod tests {
             total: 8,
             timeout: Duration::from_millis(300),
         };
-        let started = Instant::now();
+        // No clock is read: that the slow registry held nothing up shows in the answers (every
+        // fast lookup answered) and in the calls (the slow one was given up on, not waited out).
         let answers = rt.block_on(resolve_all(&fake, &lookups, limits));
-        let took = started.elapsed();
-        assert!(took < Duration::from_secs(2), "took {took:?}");
         assert_eq!(answers.len(), 21);
         let fast_ok = answers
             .iter()

@@ -1,9 +1,12 @@
 //! Shared test support: the Compose oracle (the real `docker-compose` parser), the official
-//! compose JSON schema, and the YAML string round-trip check.
+//! compose and MCP JSON schemas, and the YAML string round-trip check.
 //!
-//! Oracles that cannot run here (no `docker-compose`, no `../shared/schemas`) are skipped
-//! loudly; with `PMOVESC_REQUIRE_ORACLES=1` (set by `.ci/run`) a missing oracle fails the test.
+//! An oracle that cannot run here (no `docker-compose`, no schema file) goes through
+//! [`skip::oracle_missing`], the one place a skip is decided (see `docs/testing.md`).
 #![allow(dead_code)]
+
+pub mod expect;
+pub mod skip;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,51 +15,44 @@ use std::sync::OnceLock;
 
 use pmovesc::lang::source::SourceMap;
 
+pub use skip::oracle_missing;
+
 pub fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn require_oracles() -> bool {
-    std::env::var("PMOVESC_REQUIRE_ORACLES").is_ok_and(|v| v == "1")
-}
-
-/// Reports an oracle that cannot run here: a loud `SKIPPED` line, or a failure under
-/// `PMOVESC_REQUIRE_ORACLES=1`.
-pub fn oracle_missing(what: &str) {
-    if require_oracles() {
-        panic!("{what} is required (PMOVESC_REQUIRE_ORACLES=1) but not available");
-    }
-    eprintln!("\n!!!!!!!! SKIPPED: {what} is not available; this oracle did not run !!!!!!!!\n");
-}
-
 /// `../shared/schemas`, or `$PMOVESC_SCHEMAS_DIR`.
-pub fn schemas_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("PMOVESC_SCHEMAS_DIR")
+pub fn schemas_dir() -> PathBuf {
+    std::env::var_os("PMOVESC_SCHEMAS_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| manifest_dir().join("../shared/schemas"));
-    if dir.join("compose-spec.json").is_file() {
-        Some(dir)
-    } else {
-        oracle_missing(&format!("the schema directory {}", dir.display()));
-        None
-    }
+        .unwrap_or_else(|| manifest_dir().join("../shared/schemas"))
 }
 
-/// A compiled schema from the schema directory, once per test binary per file.
+/// A compiled schema from the schema directory, once per test binary per file; a missing file
+/// is reported (through the skip helper) to every test that asks for it.
 fn schema_validator(file: &'static str) -> Option<&'static jsonschema::Validator> {
     static VALIDATORS: OnceLock<
         std::sync::Mutex<BTreeMap<&'static str, Option<&'static jsonschema::Validator>>>,
     > = OnceLock::new();
     let cache = VALIDATORS.get_or_init(Default::default);
-    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
-    *cache.entry(file).or_insert_with(|| {
-        let dir = schemas_dir()?;
-        let text = std::fs::read_to_string(dir.join(file)).ok()?;
-        let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
-        let validator = jsonschema::validator_for(&schema)
-            .unwrap_or_else(|e| panic!("{file} does not compile: {e}"));
-        Some(&*Box::leak(Box::new(validator)))
-    })
+    let found = *cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(file)
+        .or_insert_with(|| {
+            let text = std::fs::read_to_string(schemas_dir().join(file)).ok()?;
+            let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
+            let validator = jsonschema::validator_for(&schema)
+                .unwrap_or_else(|e| panic!("{file} does not compile: {e}"));
+            Some(&*Box::leak(Box::new(validator)))
+        });
+    if found.is_none() {
+        oracle_missing(&format!(
+            "the official schema {} (set PMOVESC_SCHEMAS_DIR)",
+            schemas_dir().join(file).display()
+        ));
+    }
+    found
 }
 
 fn compose_validator() -> Option<&'static jsonschema::Validator> {
