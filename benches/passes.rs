@@ -24,18 +24,18 @@ fn sources(n: usize) -> SourceMap {
     s
 }
 
-fn parse_all(s: &SourceMap) -> Vec<(u32, kdl::KdlDocument)> {
+fn parse_all(s: &SourceMap) -> Vec<syntax::Document<'_>> {
     let mut d = Diagnostics::new();
     s.files()
-        .map(|(id, _)| (id, syntax::parse(s, id, &mut d).expect("parses")))
+        .map(|(id, _)| syntax::parse(s, id, &mut d).expect("parses"))
         .collect()
 }
 
-fn decode_all(docs: &[(u32, kdl::KdlDocument)]) -> pmovesc::lang::model::Stack {
+fn decode_all(docs: &[syntax::Document<'_>]) -> pmovesc::lang::model::Stack {
     let mut d = Diagnostics::new();
     let mut stack = pmovesc::lang::model::Stack::default();
-    for (id, doc) in docs {
-        stack.absorb(decode::decode(*id, doc, &mut d));
+    for doc in docs {
+        stack.absorb(decode::decode(doc, &mut d));
     }
     stack
 }

@@ -17,6 +17,9 @@ use crate::lang::source::{SourceMap, Span};
 pub enum Code {
     KdlSyntax,
     NoStackFiles,
+    KdlTooDeep,
+    InvalidUtf8,
+    DisallowedCodePoint,
     UnknownNode,
     UnknownProperty,
     WrongType,
@@ -64,6 +67,9 @@ impl Code {
     pub const ALL: &'static [Code] = &[
         Code::KdlSyntax,
         Code::NoStackFiles,
+        Code::KdlTooDeep,
+        Code::InvalidUtf8,
+        Code::DisallowedCodePoint,
         Code::UnknownNode,
         Code::UnknownProperty,
         Code::WrongType,
@@ -111,6 +117,9 @@ impl Code {
         match self {
             Code::KdlSyntax => "PMV001",
             Code::NoStackFiles => "PMV002",
+            Code::KdlTooDeep => "PMV003",
+            Code::InvalidUtf8 => "PMV004",
+            Code::DisallowedCodePoint => "PMV005",
             Code::UnknownNode => "PMV101",
             Code::UnknownProperty => "PMV102",
             Code::WrongType => "PMV103",
@@ -159,6 +168,9 @@ impl Code {
         match self {
             Code::KdlSyntax => "kdl-syntax",
             Code::NoStackFiles => "no-stack-files",
+            Code::KdlTooDeep => "kdl-too-deep",
+            Code::InvalidUtf8 => "invalid-utf8",
+            Code::DisallowedCodePoint => "disallowed-code-point",
             Code::UnknownNode => "unknown-node",
             Code::UnknownProperty => "unknown-property",
             Code::WrongType => "wrong-type",
@@ -207,6 +219,13 @@ impl Code {
         match self {
             Code::KdlSyntax => "The file is not valid KDL 2.0.",
             Code::NoStackFiles => "The stack directory holds no `.kdl` file.",
+            Code::KdlTooDeep => {
+                "Children blocks nested deeper than the parser's limit (64 levels)."
+            }
+            Code::InvalidUtf8 => "A stack file holds bytes that are not UTF-8.",
+            Code::DisallowedCodePoint => {
+                "A code point KDL forbids in a document (NUL, control characters, DEL, bidirectional controls, a BOM after the start)."
+            }
             Code::UnknownNode => "A node name the language does not know in this place.",
             Code::UnknownProperty => "A property the node does not take.",
             Code::WrongType => "A value of the wrong type (string, integer, number, boolean).",

@@ -87,7 +87,7 @@ pub fn analyze(sources: &SourceMap) -> (Option<resolve::Resolved>, Diagnostics) 
     let decoded = parallel::map(&ids, |id| {
         let mut file_diags = Diagnostics::new();
         let stack = syntax::parse(sources, *id, &mut file_diags)
-            .map(|doc| decode::decode(*id, &doc, &mut file_diags));
+            .map(|doc| decode::decode(&doc, &mut file_diags));
         (stack, file_diags)
     });
     let mut stack = model::Stack::default();

@@ -14,6 +14,20 @@ pub struct SourceFile {
     /// The name diagnostics print: the path as the user would type it, never absolute.
     pub name: String,
     pub text: Arc<String>,
+    /// The byte sequences of the file that were not UTF-8, each replaced by U+FFFD in `text`
+    /// (see [`SourceMap::add_bytes`]); the parser reports each one.
+    pub not_utf8: Vec<NotUtf8>,
+}
+
+/// A byte sequence of a file that is not UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotUtf8 {
+    /// Where its U+FFFD stands in [`SourceFile::text`].
+    pub at: usize,
+    /// Its offset in the file as read.
+    pub file_offset: usize,
+    /// The bytes (one to three).
+    pub bytes: Vec<u8>,
 }
 
 /// Every file of a stack, in sorted name order.
@@ -32,8 +46,44 @@ impl SourceMap {
         self.files.push(SourceFile {
             name: name.into(),
             text: Arc::new(text.into()),
+            not_utf8: Vec::new(),
         });
         (self.files.len() - 1) as FileId
+    }
+
+    /// Adds a file as it is (e.g. renamed from another map), its `not_utf8` record included.
+    pub fn add_file(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        (self.files.len() - 1) as FileId
+    }
+
+    /// Adds a file as read from disk. Bytes that are not UTF-8 become U+FFFD in the text and are
+    /// recorded in [`SourceFile::not_utf8`], so that the parser reports each at its place.
+    pub fn add_bytes(&mut self, name: impl Into<String>, bytes: Vec<u8>) -> FileId {
+        let bytes = match String::from_utf8(bytes) {
+            Ok(text) => return self.add(name, text),
+            Err(e) => e.into_bytes(),
+        };
+        let mut text = String::with_capacity(bytes.len() + 16);
+        let mut not_utf8 = Vec::new();
+        let mut file_offset = 0;
+        for chunk in bytes.utf8_chunks() {
+            text.push_str(chunk.valid());
+            file_offset += chunk.valid().len();
+            let invalid = chunk.invalid();
+            if !invalid.is_empty() {
+                not_utf8.push(NotUtf8 {
+                    at: text.len(),
+                    file_offset,
+                    bytes: invalid.to_vec(),
+                });
+                text.push('\u{FFFD}');
+                file_offset += invalid.len();
+            }
+        }
+        let id = self.add(name, text);
+        self.files[id as usize].not_utf8 = not_utf8;
+        id
     }
 
     pub fn file(&self, id: FileId) -> &SourceFile {

@@ -23,14 +23,8 @@ pub fn load_stack(dir: &Path) -> io::Result<SourceMap> {
     named.sort();
     let mut sources = SourceMap::new();
     for (name, path) in named {
-        let bytes = std::fs::read(&path)?;
-        let text = String::from_utf8(bytes).map_err(|_| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("{name} is not UTF-8 text"),
-            )
-        })?;
-        sources.add(name, text);
+        // Bytes that are not UTF-8 are reported by the parser at their place (PMV004).
+        sources.add_bytes(name, std::fs::read(&path)?);
     }
     Ok(sources)
 }

@@ -130,7 +130,7 @@ pub fn collect(sources: &SourceMap) -> (Collected, Diagnostics) {
         let Some(doc) = syntax::parse(sources, id, &mut diags) else {
             continue;
         };
-        let stack = decode::decode(id, &doc, &mut diags);
+        let stack = decode::decode(&doc, &mut diags);
         for s in &stack.services {
             let name = s.name.value.clone();
             out.service_from

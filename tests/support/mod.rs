@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use pmovesc::lang::source::SourceMap;
+use pmovesc::lang::source::{SourceFile, SourceMap};
 
 pub use skip::oracle_missing;
 
@@ -273,7 +273,7 @@ pub fn load(path: &Path) -> SourceMap {
             .strip_prefix(&root)
             .map(|p| p.to_string_lossy().replace('\\', "/"))
             .unwrap_or_else(|_| f.name.clone());
-        renamed.add(name, f.text.as_str());
+        renamed.add_file(SourceFile { name, ..f.clone() });
     }
     sources = renamed;
     sources

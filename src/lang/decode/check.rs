@@ -89,14 +89,14 @@ impl Decoder<'_> {
             }
             self.check_value(expect, v, *s, &format!("argument of `{name}`"));
         }
-        for entry in n.node.entries() {
-            let Some(key) = entry.name() else { continue };
-            let span = Span::from_miette(self.file, entry.span());
-            match spec.props.iter().find(|p| p.name == key.value()) {
+        for prop in n.props() {
+            let key = prop.key;
+            let span = prop.span;
+            match spec.props.iter().find(|p| p.name == key) {
                 Some(p) => {
                     self.check_value(
                         Expect::prop(p),
-                        entry.value(),
+                        prop.value,
                         span,
                         &format!("`{}=`", p.name),
                     );
@@ -106,14 +106,14 @@ impl Decoder<'_> {
                     let help = if spec.props.is_empty() {
                         format!("`{name}` takes no properties")
                     } else {
-                        suggest(key.value(), known)
+                        suggest(key, known)
                     };
                     self.push(
                         Diagnostic::error(
                             Code::UnknownProperty,
-                            format!("unknown property `{}` on `{name}`", key.value()),
+                            format!("unknown property `{key}` on `{name}`"),
                         )
-                        .label(Span::from_miette(self.file, key.span()), "unknown property")
+                        .label(prop.key_span, "unknown property")
                         .help(help),
                     );
                 }
@@ -132,17 +132,14 @@ impl Decoder<'_> {
             }
         }
         if spec.children == Children::None
-            && let Some(children) = n.node.children()
+            && let Some(children) = n.children_span()
         {
             self.push(
                 Diagnostic::error(
                     Code::WrongArity,
                     format!("`{name}` takes no children block"),
                 )
-                .label(
-                    Span::from_miette(self.file, children.span()),
-                    "unexpected block",
-                )
+                .label(Span { len: 1, ..children }, "this block is not allowed here")
                 .help("write its settings as arguments and properties"),
             );
         }

@@ -2,7 +2,7 @@
 
 use super::Decoder;
 use super::node::Node;
-use kdl::KdlValue;
+use crate::lang::syntax::Value;
 
 use crate::diag::{Code, Diagnostic};
 use crate::lang::model::*;
@@ -72,8 +72,8 @@ pub(super) fn gpu(c: Node<'_>) -> Gpu {
     };
     Gpu {
         count: c.prop("count").and_then(|(v, _)| match v {
-            KdlValue::Integer(i) => i64::try_from(*i).ok().map(GpuCount::Count),
-            KdlValue::String(s) if s == "all" => Some(GpuCount::All),
+            Value::Integer(i) => i64::try_from(*i).ok().map(GpuCount::Count),
+            Value::String(s) if s == "all" => Some(GpuCount::All),
             _ => None,
         }),
         device_ids: c.prop_string("device-ids").map(list),

@@ -25,38 +25,32 @@ mod storage;
 mod top;
 mod value;
 
-use kdl::{KdlDocument, KdlNode};
-
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::lang::model::*;
-use crate::lang::source::FileId;
+use crate::lang::syntax::{self, Document};
 use crate::lang::vocabulary::Context;
 use node::Node;
 
 /// Decodes one parsed file into the definitions it holds.
-pub fn decode(file: FileId, doc: &KdlDocument, diags: &mut Diagnostics) -> Stack {
-    let mut decoder = Decoder { file, diags };
+pub fn decode(doc: &Document<'_>, diags: &mut Diagnostics) -> Stack {
+    let mut decoder = Decoder { diags };
     decoder.top(doc)
 }
 
 struct Decoder<'d> {
-    file: FileId,
     diags: &'d mut Diagnostics,
 }
 
 impl Decoder<'_> {
-    fn node<'a>(&self, node: &'a KdlNode) -> Node<'a> {
-        Node {
-            node,
-            file: self.file,
-        }
+    fn node<'a>(&self, node: syntax::Node<'a>) -> Node<'a> {
+        Node { node }
     }
 
     fn push(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
 
-    fn top(&mut self, doc: &KdlDocument) -> Stack {
+    fn top(&mut self, doc: &Document<'_>) -> Stack {
         let mut stack = Stack::default();
         for node in doc.nodes() {
             let n = self.node(node);

@@ -1,79 +1,105 @@
 //! The decoder's view of a parsed node: its name, arguments and properties as typed values with
 //! their spans. Everything the decoder knows about the syntax tree is in this file.
 
-use kdl::{KdlNode, KdlValue};
-
 use crate::lang::model::{Scalar, Setting};
-use crate::lang::source::{FileId, Span, Spanned};
+use crate::lang::source::{Span, Spanned};
+use crate::lang::syntax::{self, Value};
 
-/// A node with its file, for typed access to its entries.
+/// A node of the parsed document, for typed access to its entries.
 #[derive(Clone, Copy)]
 pub(super) struct Node<'a> {
-    pub(super) node: &'a KdlNode,
-    pub(super) file: FileId,
+    pub(super) node: syntax::Node<'a>,
 }
 
-pub(super) fn scalar_string(v: &KdlValue) -> Option<String> {
+/// A property as written: key, key span, value, and the span of `key=value`.
+pub(super) struct Prop<'a> {
+    pub(super) key: &'a str,
+    pub(super) key_span: Span,
+    pub(super) value: &'a Value<'a>,
+    pub(super) span: Span,
+}
+
+pub(super) fn scalar_string(v: &Value<'_>) -> Option<String> {
     match v {
-        KdlValue::String(s) => Some(s.clone()),
-        KdlValue::Integer(i) => Some(i.to_string()),
-        KdlValue::Float(f) => Some(f.to_string()),
-        KdlValue::Bool(b) => Some(b.to_string()),
-        KdlValue::Null => None,
+        Value::String(s) => Some(s.to_string()),
+        Value::Integer(i) => Some(i.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Null => None,
     }
 }
 
 /// A KDL value as a model scalar (`#null` has none).
-pub(super) fn scalar(v: &KdlValue) -> Option<Scalar> {
+pub(super) fn scalar(v: &Value<'_>) -> Option<Scalar> {
     match v {
-        KdlValue::String(s) => Some(Scalar::String(s.clone())),
-        KdlValue::Integer(i) => i64::try_from(*i).ok().map(Scalar::Integer),
-        KdlValue::Float(f) => Some(Scalar::Float(*f)),
-        KdlValue::Bool(b) => Some(Scalar::Bool(*b)),
-        KdlValue::Null => None,
+        Value::String(s) => Some(Scalar::String(s.to_string())),
+        Value::Integer(i) => i64::try_from(*i).ok().map(Scalar::Integer),
+        Value::Float(f) => Some(Scalar::Float(*f)),
+        Value::Bool(b) => Some(Scalar::Bool(*b)),
+        Value::Null => None,
     }
 }
 
-pub(super) fn value_kind(v: &KdlValue) -> &'static str {
+pub(super) fn value_kind(v: &Value<'_>) -> &'static str {
     match v {
-        KdlValue::String(_) => "a string",
-        KdlValue::Integer(_) => "an integer",
-        KdlValue::Float(_) => "a decimal number",
-        KdlValue::Bool(_) => "a boolean",
-        KdlValue::Null => "#null",
+        Value::String(_) => "a string",
+        Value::Integer(_) => "an integer",
+        Value::Float(_) => "a decimal number",
+        Value::Bool(_) => "a boolean",
+        Value::Null => "#null",
     }
 }
 
 impl<'a> Node<'a> {
     pub(super) fn name(&self) -> &'a str {
-        self.node.name().value()
+        &self.node.name().value
     }
     pub(super) fn name_span(&self) -> Span {
-        Span::from_miette(self.file, self.node.name().span())
+        self.node.name().span
     }
     /// The node's name and entries, without its children block.
     pub(super) fn head(&self) -> Span {
         let mut span = self.name_span();
         if let Some(last) = self.node.entries().last() {
-            span = span.to(Span::from_miette(self.file, last.span()));
+            span = span.to(last.span());
         }
         span
     }
-    pub(super) fn args(&self) -> Vec<(&'a KdlValue, Span)> {
+    /// The arguments, each with the span of its value token (the bytes `pin` rewrites).
+    pub(super) fn args(&self) -> Vec<(&'a Value<'a>, Span)> {
         self.node
             .entries()
             .iter()
-            .filter(|e| e.name().is_none())
-            .map(|e| (e.value(), Span::from_miette(self.file, e.span())))
+            .filter(|e| e.key.is_none())
+            .map(|e| (&e.value, e.value_span))
             .collect()
     }
-    pub(super) fn prop(&self, name: &str) -> Option<(&'a KdlValue, Span)> {
+    /// Every property in source order (a key given twice appears twice).
+    pub(super) fn props(&self) -> impl Iterator<Item = Prop<'a>> + 'a {
+        self.node.entries().iter().filter_map(|e| {
+            e.key.as_ref().map(|k| Prop {
+                key: &k.value,
+                key_span: k.span,
+                value: &e.value,
+                span: e.span(),
+            })
+        })
+    }
+    pub(super) fn has_props(&self) -> bool {
+        self.node.entries().iter().any(|e| e.key.is_some())
+    }
+    /// The span of the children block, braces included, when the node has one (`{}` too).
+    pub(super) fn children_span(&self) -> Option<Span> {
+        self.node.children_span()
+    }
+    /// The value of a property (the rightmost when given twice) and the span of `key=value`.
+    pub(super) fn prop(&self, name: &str) -> Option<(&'a Value<'a>, Span)> {
         self.node
             .entries()
             .iter()
             .rev()
-            .find(|e| e.name().is_some_and(|n| n.value() == name))
-            .map(|e| (e.value(), Span::from_miette(self.file, e.span())))
+            .find(|e| e.key.as_ref().is_some_and(|k| k.value == name))
+            .map(|e| (&e.value, e.span()))
     }
     pub(super) fn arg_string(&self, i: usize) -> Option<Spanned<String>> {
         self.args()
@@ -129,8 +155,8 @@ impl<'a> Node<'a> {
     }
     pub(super) fn prop_number(&self, name: &str) -> Option<f64> {
         self.prop(name).and_then(|(v, _)| match v {
-            KdlValue::Integer(i) => Some(*i as f64),
-            KdlValue::Float(f) => Some(*f),
+            Value::Integer(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
             _ => None,
         })
     }
@@ -145,11 +171,10 @@ impl<'a> Node<'a> {
         }
     }
     pub(super) fn children(&self) -> impl Iterator<Item = Node<'a>> + 'a {
-        let file = self.file;
         self.node
             .children()
             .into_iter()
-            .flat_map(|d| d.nodes().iter())
-            .map(move |node| Node { node, file })
+            .flatten()
+            .map(|node| Node { node })
     }
 }

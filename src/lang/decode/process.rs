@@ -68,8 +68,7 @@ impl Decoder<'_> {
     ) {
         let key = kv.name();
         let args = kv.args();
-        let has_props = kv.node.entries().iter().any(|e| e.name().is_some());
-        if args.len() != 1 || has_props || kv.node.children().is_some() {
+        if args.len() != 1 || kv.has_props() || kv.children_span().is_some() {
             self.push(
                 Diagnostic::error(
                     Code::WrongArity,

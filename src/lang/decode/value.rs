@@ -2,12 +2,11 @@
 //! allowed values, an integer range, and values given by a variable (`"${VAR:-default}"`), whose
 //! default gets the same checks as a literal.
 
-use kdl::KdlValue;
-
 use super::Decoder;
 use super::node::{scalar_string, value_kind};
 use crate::diag::{Code, Diagnostic, suggest};
 use crate::lang::source::Span;
+use crate::lang::syntax::Value;
 use crate::lang::values;
 use crate::lang::vocabulary::{ArgSpec, PropSpec, ValueType};
 
@@ -105,8 +104,8 @@ pub(super) fn whole_variable(s: &str) -> Option<Result<Variable<'_>, String>> {
 }
 
 impl Decoder<'_> {
-    pub(super) fn check_value(&mut self, e: Expect, v: &KdlValue, span: Span, what: &str) -> bool {
-        if let KdlValue::String(s) = v
+    pub(super) fn check_value(&mut self, e: Expect, v: &Value<'_>, span: Span, what: &str) -> bool {
+        if let Value::String(s) = v
             && s.contains("${")
             && e.takes_variable()
         {
@@ -125,7 +124,7 @@ impl Decoder<'_> {
             false
         };
         match v {
-            KdlValue::String(s)
+            Value::String(s)
                 if matches!(
                     ty,
                     ValueType::Integer | ValueType::Number | ValueType::Bool | ValueType::Port
@@ -133,7 +132,7 @@ impl Decoder<'_> {
             {
                 wrong_type(self)
             }
-            KdlValue::String(s) if !matches!(ty, ValueType::PortOrInterpolation) => {
+            Value::String(s) if !matches!(ty, ValueType::PortOrInterpolation) => {
                 match literal(e, s) {
                     Ok(()) => true,
                     Err(Check::WrongType) => wrong_type(self),
@@ -141,11 +140,11 @@ impl Decoder<'_> {
                     Err(Check::NotAllowed) => self.not_allowed(e, s, span, what),
                 }
             }
-            KdlValue::String(s) => match values::check_port_string(s) {
+            Value::String(s) => match values::check_port_string(s) {
                 Ok(()) => true,
                 Err(msg) => self.bad(Code::PortRange, e, s, span, what, msg),
             },
-            KdlValue::Integer(i) => {
+            Value::Integer(i) => {
                 let shown = i.to_string();
                 match (ty, i64::try_from(*i)) {
                     (ValueType::Integer | ValueType::Number | ValueType::Scalar, Ok(n)) => {
@@ -173,13 +172,13 @@ impl Decoder<'_> {
                     _ => wrong_type(self),
                 }
             }
-            KdlValue::Float(_) => {
+            Value::Float(_) => {
                 matches!(ty, ValueType::Number | ValueType::Scalar) || wrong_type(self)
             }
-            KdlValue::Bool(_) => {
+            Value::Bool(_) => {
                 matches!(ty, ValueType::Bool | ValueType::Scalar) || wrong_type(self)
             }
-            KdlValue::Null => wrong_type(self),
+            Value::Null => wrong_type(self),
         }
     }
 
@@ -405,17 +404,17 @@ pub(super) fn check_ipc_mode(s: &str) -> Result<(), String> {
     })
 }
 
-pub(super) fn type_help(e: Expect, v: &KdlValue) -> String {
+pub(super) fn type_help(e: Expect, v: &Value<'_>) -> String {
     match (e.ty, v) {
-        (ValueType::Bool, KdlValue::String(s)) if s == "true" || s == "false" => {
+        (ValueType::Bool, Value::String(s)) if s == "true" || s == "false" => {
             format!("KDL 2.0 booleans are `#{s}`, without quotes")
         }
-        (ValueType::Port | ValueType::Integer | ValueType::Number, KdlValue::String(s))
+        (ValueType::Port | ValueType::Integer | ValueType::Number, Value::String(s))
             if s.parse::<f64>().is_ok() =>
         {
             format!("write the number without quotes: `{s}`")
         }
-        (_, KdlValue::String(s)) if s.contains("${") => {
+        (_, Value::String(s)) if s.contains("${") => {
             format!(
                 "{} is written literally here: a variable cannot set it",
                 e.ty.describe()
