@@ -94,12 +94,7 @@ impl Decoder<'_> {
             let span = prop.span;
             match spec.props.iter().find(|p| p.name == key) {
                 Some(p) => {
-                    self.check_value(
-                        Expect::prop(p),
-                        prop.value,
-                        span,
-                        &format!("`{}=`", p.name),
-                    );
+                    self.check_value(Expect::prop(p), prop.value, span, &format!("`{}=`", p.name));
                 }
                 None => {
                     let known = spec.props.iter().map(|p| p.name);
@@ -139,7 +134,10 @@ impl Decoder<'_> {
                     Code::WrongArity,
                     format!("`{name}` takes no children block"),
                 )
-                .label(Span { len: 1, ..children }, "this block is not allowed here")
+                .label(
+                    Span { len: 1, ..children },
+                    "this block is not allowed here",
+                )
                 .help("write its settings as arguments and properties"),
             );
         }

@@ -175,9 +175,7 @@ impl Decoder<'_> {
             Value::Float(_) => {
                 matches!(ty, ValueType::Number | ValueType::Scalar) || wrong_type(self)
             }
-            Value::Bool(_) => {
-                matches!(ty, ValueType::Bool | ValueType::Scalar) || wrong_type(self)
-            }
+            Value::Bool(_) => matches!(ty, ValueType::Bool | ValueType::Scalar) || wrong_type(self),
             Value::Null => wrong_type(self),
         }
     }
