@@ -60,6 +60,11 @@ pub enum Code {
     McpDuplicateName,
     McpMetaSize,
     McpUrlVariable,
+    UndeclaredVariable,
+    InputDeclaration,
+    RequiredFormOnInput,
+    UnusedInput,
+    EnvironmentSecretReadOnly,
 }
 
 impl Code {
@@ -110,6 +115,11 @@ impl Code {
         Code::McpDuplicateName,
         Code::McpMetaSize,
         Code::McpUrlVariable,
+        Code::UndeclaredVariable,
+        Code::InputDeclaration,
+        Code::RequiredFormOnInput,
+        Code::UnusedInput,
+        Code::EnvironmentSecretReadOnly,
     ];
 
     /// The stable code printed with every diagnostic.
@@ -160,6 +170,11 @@ impl Code {
             Code::McpDuplicateName => "PMV406",
             Code::McpMetaSize => "PMV407",
             Code::McpUrlVariable => "PMV408",
+            Code::UndeclaredVariable => "PMV600",
+            Code::InputDeclaration => "PMV601",
+            Code::RequiredFormOnInput => "PMV602",
+            Code::UnusedInput => "PMV603",
+            Code::EnvironmentSecretReadOnly => "PMV604",
         }
     }
 
@@ -211,6 +226,11 @@ impl Code {
             Code::McpDuplicateName => "mcp-duplicate-name",
             Code::McpMetaSize => "mcp-meta-size",
             Code::McpUrlVariable => "mcp-url-variable",
+            Code::UndeclaredVariable => "undeclared-variable",
+            Code::InputDeclaration => "input-declaration",
+            Code::RequiredFormOnInput => "required-form-on-input",
+            Code::UnusedInput => "unused-input",
+            Code::EnvironmentSecretReadOnly => "environment-secret-read-only",
         }
     }
 
@@ -287,6 +307,19 @@ impl Code {
             Code::McpMetaSize => "MCP publisher metadata over the registry's 4 KB limit.",
             Code::McpUrlVariable => {
                 "A `{name}` in an MCP transport path that is not an `env` of the `mcp` block."
+            }
+            Code::UndeclaredVariable => {
+                "`${VAR}` without a default for a variable that is no declared `input` (Compose would substitute an empty string)."
+            }
+            Code::InputDeclaration => {
+                "An `input` declaration that cannot work: not a variable name, contradictory properties, a generator's options wrong or its `secret-input` unusable."
+            }
+            Code::RequiredFormOnInput => {
+                "`${VAR:?message}` on a declared input: Compose would require it for every group, not only the groups that use it."
+            }
+            Code::UnusedInput => "An `input` that no string of the stack interpolates.",
+            Code::EnvironmentSecretReadOnly => {
+                "A secret with `environment=` on a service whose root filesystem is read-only: Compose copies such secrets into the container, which a read-only root refuses at `up`."
             }
         }
     }

@@ -29,7 +29,7 @@ use diag::{Code, Diagnostic, Diagnostics};
 use lang::source::{self, SourceMap};
 use lang::{decode, model, syntax};
 use output::manifest;
-use targets::compose::{emit, lint, lower};
+use targets::compose::{emit, groups, inputs, lint, lower};
 use targets::mcp as catalog;
 
 /// What a build is asked to do.
@@ -52,10 +52,15 @@ pub struct Output {
     pub files: BTreeMap<String, String>,
     /// Every file name a full build of this stack produces (for `check`'s orphan detection).
     pub all_file_names: Vec<String>,
-    /// The compose model each profile file was emitted from (file name -> model).
-    pub models: BTreeMap<String, lower::ComposeFile>,
+    /// The compose document each profile file was emitted from (file name -> document): the
+    /// lowered model with declared inputs applied.
+    pub models: BTreeMap<String, serde_json::Value>,
     /// The MCP catalogs the catalog files were emitted from.
     pub catalogs: Option<catalog::Catalogs>,
+    /// Which variables the services read, in which groups, over every profile.
+    pub usage: BTreeMap<String, inputs::Usage>,
+    /// The resolved stack (when it has no error): its declared inputs, for `secrets`.
+    pub stack: Option<resolve::Resolved>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -140,6 +145,9 @@ pub fn compile(sources: &SourceMap, options: &Options) -> Output {
     output.all_file_names.push(catalog::JSON_FILE.into());
     output.all_file_names.push(catalog::DOCKER_FILE.into());
     output.all_file_names.push(lint::COMPOSE_LINT_FILE.into());
+    output.all_file_names.push(inputs::CHECK_FILE.into());
+    output.all_file_names.push(inputs::EXAMPLE_FILE.into());
+    output.all_file_names.push(inputs::GITIGNORE_FILE.into());
     output.all_file_names.push(manifest::MANIFEST_FILE.into());
     output.all_file_names.sort();
     let catalogs = catalog::build(&stack, &mut diags);
@@ -148,15 +156,21 @@ pub fn compile(sources: &SourceMap, options: &Options) -> Output {
         output.diagnostics = finish(diags, options.strict);
         return output;
     }
-    let profiles: Vec<&model::Profile> = stack
-        .profiles
-        .iter()
-        .filter(|p| options.profiles.is_empty() || options.profiles.contains(&p.name.value))
-        .collect();
-    // Profiles lower and emit independently, in parallel.
+    // Every profile is lowered (the inputs file lists what any of them reads); the selected
+    // ones are emitted. Profiles lower and emit independently, in parallel.
+    let profiles: Vec<&model::Profile> = stack.profiles.iter().collect();
+    let selected = |p: &model::Profile| {
+        options.profiles.is_empty() || options.profiles.contains(&p.name.value)
+    };
     let emitted = parallel::map(&profiles, |profile| {
         let compose = lower::lower(&stack, profile);
-        let text = emit::compose_yaml(&compose, &options.regenerate);
+        let mut doc = serde_json::to_value(&compose).unwrap_or_default();
+        groups::close(&mut doc);
+        let usage = inputs::apply(&stack, &mut doc);
+        if !selected(profile) {
+            return (None, usage);
+        }
+        let text = emit::compose_yaml(&doc, &options.regenerate);
         let mut pins = BTreeMap::new();
         let shapes = stack
             .services
@@ -166,14 +180,22 @@ pub fn compile(sources: &SourceMap, options: &Options) -> Output {
             emit::add_pin(&stack, name, &body, &mut pins);
         }
         (
-            profile.file_name(),
-            text,
-            options.keep_models.then_some(compose),
-            pins,
+            Some((
+                profile.file_name(),
+                text,
+                options.keep_models.then_some(doc),
+                pins,
+            )),
+            usage,
         )
     });
     let mut pins = BTreeMap::new();
-    for (file, text, model, profile_pins) in emitted {
+    let mut usage = BTreeMap::new();
+    for (emitted, profile_usage) in emitted {
+        inputs::merge_usage(&mut usage, profile_usage);
+        let Some((file, text, model, profile_pins)) = emitted else {
+            continue;
+        };
         output.files.insert(file.clone(), text);
         if let Some(model) = model {
             output.models.insert(file, model);
@@ -182,10 +204,24 @@ pub fn compile(sources: &SourceMap, options: &Options) -> Output {
             pins.entry(var).or_insert(image);
         }
     }
+    let pin_vars = pins.keys().cloned().collect();
     output.files.insert(
         stack.pin_file.clone(),
         emit::pin_file(&pins, &options.regenerate),
     );
+    output.files.insert(
+        inputs::CHECK_FILE.into(),
+        inputs::check_file(&options.regenerate),
+    );
+    output.files.insert(
+        inputs::EXAMPLE_FILE.into(),
+        inputs::example_file(&stack, &usage, &pin_vars, &options.regenerate),
+    );
+    output.files.insert(
+        inputs::GITIGNORE_FILE.into(),
+        inputs::gitignore_file(&options.regenerate),
+    );
+    output.usage = usage;
     output.files.insert(
         catalog::JSON_FILE.into(),
         catalog::listing_json(&catalogs.listing),
@@ -209,6 +245,7 @@ pub fn compile(sources: &SourceMap, options: &Options) -> Output {
         manifest.render(&options.regenerate),
     );
     output.diagnostics = finish(diags, options.strict);
+    output.stack = Some(stack);
     output
 }
 

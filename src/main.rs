@@ -54,6 +54,10 @@ enum Command {
     /// Check in the registries that a profile's pinned images exist and carry the required
     /// signature and SBOM artifacts.
     Verify(cli::pin::VerifyArgs),
+    /// Declared inputs: generate the missing ones of a group into OUT/.env, or check what a
+    /// group still needs.
+    #[command(subcommand)]
+    Secrets(cli::secrets::SecretsCommand),
     /// Print the machine-readable vocabulary of the stack language (schema/stack-language.json).
     Schema,
     /// Explain a diagnostic code, or list them all.
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
         Command::Validate { stacks, common } => cli::build::validate(&stacks, &common),
         Command::Pin(args) => cli::pin::pin_cmd(&args),
         Command::Verify(args) => cli::pin::verify_cmd(&args),
+        Command::Secrets(command) => cli::secrets::secrets_cmd(&command),
         Command::Schema => {
             print!("{}", pmovesc::lang::vocabulary::schema_json());
             ExitCode::SUCCESS

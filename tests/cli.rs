@@ -70,12 +70,15 @@ fn build_writes_every_profile_and_the_pin_file() {
         files,
         [
             ".compose-lint.yml",
+            ".gitignore",
             ".pmovesc-manifest",
             "docker-compose.dev-local.yml",
             "docker-compose.gpu.yml",
             "docker-compose.hardened.yml",
             "docker-compose.published.yml",
             "env.shared",
+            "inputs.check.env",
+            "inputs.example.env",
             "mcp-catalog.docker.yaml",
             "mcp-catalog.json"
         ]
@@ -408,9 +411,12 @@ fn profile_selection_builds_only_that_profile() {
         files,
         [
             ".compose-lint.yml",
+            ".gitignore",
             ".pmovesc-manifest",
             "docker-compose.hardened.yml",
             "env.shared",
+            "inputs.check.env",
+            "inputs.example.env",
             "mcp-catalog.docker.yaml",
             "mcp-catalog.json"
         ]

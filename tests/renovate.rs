@@ -237,3 +237,68 @@ fn the_replacement_template_writes_what_pin_writes() {
     let images: Vec<&str> = collected.sites.iter().map(|s| s.image.as_str()).collect();
     assert_eq!(images, expected);
 }
+
+/// Renovate's ignorePaths as globs (minimatch: `*` stays within a path segment, `**` crosses
+/// them, dot files match).
+fn ignore_globs(config: &Value) -> globset::GlobSet {
+    let mut set = globset::GlobSetBuilder::new();
+    for p in config["ignorePaths"].as_array().expect("ignorePaths") {
+        let glob = globset::GlobBuilder::new(p.as_str().unwrap())
+            .literal_separator(true)
+            .build()
+            .expect("a glob");
+        set.add(glob);
+    }
+    set.build().unwrap()
+}
+
+/// Files of a directory, relative to the repository root, `/`-separated.
+fn files_below(dir: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(root().join(dir)).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_file() {
+            out.push(format!("{dir}/{}", e.file_name().to_string_lossy()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn generated_files_are_ignored_and_stack_files_are_not() {
+    let config = config();
+    let ignored = ignore_globs(&config);
+    // Renovate's docker-compose manager: its default managerFilePatterns.
+    let compose = Regex::new(r"(^|/)(?:docker-)?compose[^/]*\.ya?ml$").unwrap();
+    let mut compose_files = 0;
+    for dir in ["pmoves", "examples/design/out"] {
+        let files = files_below(dir);
+        assert!(files.len() >= 10, "{dir}: only {files:?}");
+        for f in files {
+            compose_files += usize::from(compose.is_match(&f));
+            assert!(
+                ignored.is_match(&f),
+                "{f} is generated but not in ignorePaths"
+            );
+        }
+    }
+    assert!(
+        compose_files >= 8,
+        "the default docker-compose pattern should see the generated compose files ({compose_files})"
+    );
+    let mut stacks = Vec::new();
+    kdl_files(&root().join("stacks"), &mut stacks);
+    assert!(!stacks.is_empty());
+    for f in stacks {
+        let rel = f
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        assert!(
+            !ignored.is_match(&rel),
+            "{rel} is a source but ignorePaths ignores it"
+        );
+    }
+}

@@ -2,5 +2,7 @@
 //! service in a profile) and [`validate`] (every rule with a stable code). Reachability and audit
 //! rules belong here too. Uses [`crate::lang`] and [`crate::diag`]; does no I/O.
 
+pub mod generate;
+pub mod inputs;
 pub mod resolve;
 pub mod validate;

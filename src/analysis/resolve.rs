@@ -33,6 +33,10 @@ pub struct Resolved {
     pub secrets: IndexMap<String, Secret>,
     /// Sorted by name.
     pub services: IndexMap<String, ResolvedService>,
+    /// Declared inputs, sorted by name.
+    pub inputs: IndexMap<String, Input>,
+    /// Every variable the stack's strings interpolate, in file order.
+    pub variables: Vec<VariableUse>,
     /// Services whose bodies had decode errors (see [`Stack::tainted`]).
     pub tainted: std::collections::BTreeSet<String>,
 }
@@ -160,6 +164,8 @@ pub fn resolve(stack: Stack, diags: &mut Diagnostics) -> Option<Resolved> {
     let templates = table(stack.templates, "template", |t| &t.name, diags);
     let profiles = table(stack.profiles, "profile", |p| &p.name, diags);
     let services = table(stack.services, "service", |s| &s.name, diags);
+    let mut inputs = table(stack.inputs, "input", |i| &i.name, diags);
+    inputs.sort_keys();
 
     if let Some(c) = classes.get(EXEMPT) {
         diags.push(
@@ -264,6 +270,8 @@ pub fn resolve(stack: Stack, diags: &mut Diagnostics) -> Option<Resolved> {
         volumes,
         secrets,
         services: resolved_services,
+        inputs,
+        variables: stack.variables,
         tainted,
     })
 }

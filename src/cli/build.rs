@@ -1,13 +1,14 @@
 //! `pmovesc build`, `check` and `validate`: compile a stack, then write, compare or only report.
+//! Each ends with one line that says what happened.
 
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use pmovesc::Output;
 use pmovesc::output::{check, fs};
 
-use super::{Common, load, options, report};
+use super::report::plural;
+use super::{Common, MessageFormat, load, options, report};
 
 pub fn build(stacks: &Path, out: &Path, profiles: Vec<String>, common: &Common) -> ExitCode {
     let sources = match load(stacks) {
@@ -15,23 +16,38 @@ pub fn build(stacks: &Path, out: &Path, profiles: Vec<String>, common: &Common) 
         Err(code) => return code,
     };
     let output = pmovesc::compile(&sources, &options(stacks, out, profiles, common));
-    if report(&sources, &output, common) {
-        eprintln!("nothing written to {}", out.display());
+    let counts = report(&sources, &output.diagnostics, common);
+    if counts.errors > 0 {
+        eprintln!("{}: nothing written to {}", counts.totals(), out.display());
         return ExitCode::from(1);
     }
     match fs::write_outputs(out, &output.files, &output.all_file_names) {
         Ok(r) => {
-            for n in &r.written {
-                eprintln!("wrote {}", out.join(n).display());
+            if common.verbose {
+                for n in &r.written {
+                    eprintln!("wrote {}", out.join(n).display());
+                }
             }
             for n in &r.removed {
                 eprintln!("removed {} (no longer generated)", out.join(n).display());
             }
+            let note = counts.warning_note();
             if r.written.is_empty() && r.removed.is_empty() {
                 eprintln!(
-                    "{} is up to date ({} files)",
+                    "{} is up to date ({}){note}",
                     out.display(),
-                    r.unchanged.len()
+                    plural(r.unchanged.len(), "file")
+                );
+            } else {
+                let removed = if r.removed.is_empty() {
+                    String::new()
+                } else {
+                    format!(", removed {}", r.removed.len())
+                };
+                eprintln!(
+                    "wrote {} to {}{removed}{note}",
+                    plural(r.written.len(), "file"),
+                    out.display()
                 );
             }
             ExitCode::SUCCESS
@@ -66,12 +82,18 @@ pub fn check(stacks: &Path, out: &Path, profiles: Vec<String>, common: &Common) 
         return ExitCode::SUCCESS;
     }
     let output = pmovesc::compile(&sources, &options);
-    if report(&sources, &output, common) {
+    let counts = report(&sources, &output.diagnostics, common);
+    if counts.errors > 0 {
+        eprintln!(
+            "{}: {} not compared with the stack",
+            counts.totals(),
+            out.display()
+        );
         return ExitCode::from(1);
     }
     let findings = check::compare(&output.files, &on_disk, &output.all_file_names);
     if findings.is_empty() {
-        eprintln!("{} is up to date", out.display());
+        eprintln!("{} is up to date{}", out.display(), counts.warning_note());
         return ExitCode::SUCCESS;
     }
     let mut stdout = std::io::stdout().lock();
@@ -84,8 +106,9 @@ pub fn check(stacks: &Path, out: &Path, profiles: Vec<String>, common: &Common) 
         eprintln!("{}/{}", out.display(), f.describe());
     }
     eprintln!(
-        "{} is stale: run `{}`",
+        "{} is stale ({}): run `{}`",
         out.display(),
+        plural(findings.len(), "file"),
         fs::regenerate_command(stacks, out)
     );
     ExitCode::from(1)
@@ -96,25 +119,33 @@ pub fn validate(stacks: &Path, common: &Common) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let (_, diags) = pmovesc::analyze(&sources);
-    let mut diags = diags;
+    let (_, mut diags) = pmovesc::analyze(&sources);
     if common.strict {
         diags.make_strict();
     }
-    let output = Output {
-        diagnostics: diags.into_sorted(),
-        ..Default::default()
-    };
-    if report(&sources, &output, common) {
+    let diagnostics = diags.into_sorted();
+    let counts = report(&sources, &diagnostics, common);
+    let files = plural(sources.len(), "file");
+    if matches!(common.message_format, MessageFormat::Json) {
+        // One JSON object per line and nothing else: the exit code says the rest.
+        return ExitCode::from(if counts.errors > 0 { 1 } else { 0 });
+    }
+    if counts.errors > 0 {
+        eprintln!(
+            "{}: {} has problems ({files})",
+            counts.totals(),
+            stacks.display()
+        );
         ExitCode::from(1)
+    } else if counts.warnings > 0 {
+        eprintln!(
+            "{}: no errors in {files}{}",
+            stacks.display(),
+            counts.warning_note()
+        );
+        ExitCode::SUCCESS
     } else {
-        if output.diagnostics.is_empty() {
-            eprintln!(
-                "{}: no problems found ({} files)",
-                stacks.display(),
-                sources.len()
-            );
-        }
+        eprintln!("{}: no problems found ({files})", stacks.display());
         ExitCode::SUCCESS
     }
 }

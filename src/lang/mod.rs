@@ -1,10 +1,11 @@
 //! The stack language, text to typed model: [`source`] (files and byte spans), [`syntax`] (KDL
 //! text to document), [`vocabulary`] (every node, where it may appear and what it takes),
 //! [`decode`] (document to the span-carrying [`model`]) and [`values`] (the value grammars:
-//! names, sizes, durations, ports, image references, interpolation). Uses nothing of the crate
-//! but [`crate::diag`].
+//! names, sizes, durations, ports, image references) and [`interpolation`] (the `${VAR}` forms
+//! Compose reads). Uses nothing of the crate but [`crate::diag`].
 
 pub mod decode;
+pub mod interpolation;
 pub mod model;
 pub mod source;
 pub mod syntax;

@@ -118,7 +118,8 @@ pub fn check_compose_oracle(files: &BTreeMap<String, String>) {
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", dir.path());
-        // `${VAR:?message}` makes compose refuse to run without VAR, as an operator's secret
+        // `${VAR:?message}` makes compose refuse to run without VAR, and a required input's
+        // check entry (`${VAR:+/..}`) refuses every group without it, as an operator's secret
         // must be set; the oracle sets a placeholder the way the operator's environment would.
         for var in required_variables(text) {
             cmd.env(var, "oracle-placeholder");
@@ -132,7 +133,7 @@ pub fn check_compose_oracle(files: &BTreeMap<String, String>) {
     }
 }
 
-/// Names of variables written `${VAR:?...}` or `${VAR?...}`.
+/// Names of variables written `${VAR:?...}`, `${VAR?...}` or `${VAR:+...}`.
 fn required_variables(text: &str) -> Vec<String> {
     let mut vars = Vec::new();
     for (i, _) in text.match_indices("${") {
@@ -141,7 +142,8 @@ fn required_variables(text: &str) -> Vec<String> {
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .unwrap_or(rest.len());
         let after = &rest[end..];
-        if end > 0 && (after.starts_with(":?") || after.starts_with('?')) {
+        if end > 0 && (after.starts_with(":?") || after.starts_with('?') || after.starts_with(":+"))
+        {
             vars.push(rest[..end].to_string());
         }
     }

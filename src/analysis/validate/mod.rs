@@ -5,7 +5,7 @@
 //! One file per family of rules: `references` (names a body uses, exceptions with reasons),
 //! `exceptions` (exceptions written with plain nodes), `cycles` (dependency cycles), `profiles` (rules over each profile's shape), `classes`
 //! (hardening classes and what they require), `containers` (fixed container names), `mcp` (MCP
-//! servers).
+//! servers), `secrets` (how secrets reach containers).
 
 mod classes;
 mod containers;
@@ -14,6 +14,7 @@ mod exceptions;
 mod mcp;
 mod profiles;
 mod references;
+mod secrets;
 
 use crate::analysis::resolve::{EXEMPT, Resolved, undefined};
 use crate::diag::Diagnostics;
@@ -45,4 +46,6 @@ pub fn validate(stack: &Resolved, diags: &mut Diagnostics) {
     profiles::check_profiles(stack, diags);
     containers::check_container_names(stack, diags);
     mcp::check_mcp(stack, diags);
+    secrets::check_secrets(stack, diags);
+    crate::analysis::inputs::check_inputs(stack, diags);
 }

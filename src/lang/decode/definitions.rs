@@ -38,6 +38,7 @@ impl Decoder<'_> {
             file: n.prop_string("file"),
             environment: n.prop_string("environment"),
             external: n.prop_bool("external").unwrap_or(false),
+            input: n.prop_spanned("input"),
             span,
         };
         let sources = [

@@ -8,12 +8,14 @@
 //! One file per node family: `node` (typed access to a parsed node), `check` (the vocabulary
 //! checks of a node), `value` (checks of one value, variables included), `top` (project, profiles, classes), `definitions` (networks, volumes, secrets),
 //! `service` (service bodies, dispatching each node to its family: `process`, `network`,
-//! `storage`, `limits`, `hardening`, `lifecycle`, `plain`), `blocks` (healthcheck and mcp blocks).
+//! `storage`, `limits`, `hardening`, `lifecycle`, `plain`), `blocks` (healthcheck and mcp blocks),
+//! `inputs` (input declarations and the variables strings interpolate).
 
 mod blocks;
 mod check;
 mod definitions;
 mod hardening;
+mod inputs;
 mod lifecycle;
 mod limits;
 mod network;
@@ -61,6 +63,12 @@ impl Decoder<'_> {
                 continue;
             };
             let span = n.head();
+            if matches!(
+                n.name(),
+                "service" | "template" | "secret" | "network" | "volume"
+            ) {
+                self.variables(n, &mut stack.variables);
+            }
             match n.name() {
                 "project" => stack.projects.push(self.project(n, name)),
                 "hardening" => stack.classes.push(HardeningClass {
@@ -79,6 +87,13 @@ impl Decoder<'_> {
                     span,
                 }),
                 "profile" => stack.profiles.push(self.profile(n, name)),
+                "input" => {
+                    let input = self.input(n, name);
+                    if let Some(d) = &input.default {
+                        stack.variables.extend(inputs::uses(&d.value, d.span));
+                    }
+                    stack.inputs.push(input);
+                }
                 "service" => {
                     let before = self.diags.error_count();
                     let body = self.service_body(n, "this service", false);

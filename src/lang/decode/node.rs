@@ -170,6 +170,16 @@ impl<'a> Node<'a> {
             reason: self.reason(),
         }
     }
+    /// Every string argument and property value except `reason=` notes, with the span of its
+    /// value token.
+    pub(super) fn string_entries(&self) -> Vec<(&'a str, Span)> {
+        self.node
+            .entries()
+            .iter()
+            .filter(|e| e.key.as_ref().is_none_or(|k| k.value != "reason"))
+            .filter_map(|e| e.value.as_string().map(|s| (s, e.value_span)))
+            .collect()
+    }
     pub(super) fn children(&self) -> impl Iterator<Item = Node<'a>> + 'a {
         self.node
             .children()

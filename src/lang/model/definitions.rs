@@ -60,5 +60,7 @@ pub struct Secret {
     pub file: Option<String>,
     pub environment: Option<String>,
     pub external: bool,
+    /// `input=`: the declared input whose value the file holds.
+    pub input: Option<Spanned<String>>,
     pub span: Span,
 }

@@ -6,14 +6,16 @@
 //! merges into them by key).
 //!
 //! The stack and the bodies are here; the values of single nodes are in `definitions` (top-level
-//! definitions other than services), `service` (the values of service nodes) and `mcp` (MCP
-//! servers).
+//! definitions other than services), `service` (the values of service nodes), `mcp` (MCP
+//! servers) and `inputs` (declared inputs and the variables strings interpolate).
 
 mod definitions;
+mod inputs;
 mod mcp;
 mod service;
 
 pub use definitions::*;
+pub use inputs::*;
 pub use mcp::*;
 pub use service::*;
 
@@ -82,6 +84,9 @@ pub struct Stack {
     pub templates: Vec<Template>,
     pub profiles: Vec<Profile>,
     pub services: Vec<Service>,
+    pub inputs: Vec<Input>,
+    /// Every variable interpolated by a string that reaches a compose file.
+    pub variables: Vec<VariableUse>,
     /// Services whose bodies had decode errors: rules that would only repeat those errors
     /// (a missing image after a malformed `image`, say) skip them.
     pub tainted: std::collections::BTreeSet<String>,
@@ -98,6 +103,8 @@ impl Stack {
         self.templates.extend(other.templates);
         self.profiles.extend(other.profiles);
         self.services.extend(other.services);
+        self.inputs.extend(other.inputs);
+        self.variables.extend(other.variables);
         self.tainted.extend(other.tainted);
     }
 }

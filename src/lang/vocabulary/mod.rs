@@ -8,15 +8,18 @@
 //! The types and the helpers that build entries are here; the entries are in one file per
 //! family: `top` (top-level nodes and `project`), `hardening` (class nodes, most also valid in a
 //! service), `service` (service nodes), `container` (plain service nodes written to compose as
-//! they are), `blocks` (the children of `healthcheck` and `mcp`). `compose` maps every compose
-//! key to the form that writes it.
+//! they are), `blocks` (the children of `healthcheck` and `mcp`), `inputs` (declared inputs).
+//! `compose` maps every compose key to the form that writes it.
 
 mod blocks;
 pub mod compose;
 mod container;
 mod hardening;
+mod inputs;
 mod service;
 mod top;
+
+pub use inputs::GENERATE_VALUES;
 
 use serde::Serialize;
 
@@ -399,6 +402,7 @@ const FAMILIES: &[&[NodeSpec]] = &[
     service::NODES,
     container::NODES,
     blocks::NODES,
+    inputs::NODES,
 ];
 const COUNT: usize = count(FAMILIES);
 static ALL: [NodeSpec; COUNT] = concat(FAMILIES);

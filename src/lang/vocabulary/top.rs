@@ -63,6 +63,11 @@ pub(super) const NODES: &[NodeSpec] = &[
                 "an environment variable holding the secret",
             ),
             prop("external", T::Bool, "created outside this project"),
+            prop(
+                "input",
+                T::String,
+                "with file=: the declared input the file holds; `pmovesc secrets init` writes it",
+            ),
         ],
         "A secret services may mount under /run/secrets.",
     )),

@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use super::lower::ComposeFile;
 use crate::analysis::resolve::Resolved;
 use crate::lang::model::ServiceBody;
 use crate::targets::{header, yaml_document};
 
-/// A compose file as YAML, header first.
-pub fn compose_yaml(file: &ComposeFile, regenerate: &str) -> String {
+/// A compose file (the lowered model, or its document with inputs applied) as YAML, header
+/// first.
+pub fn compose_yaml<T: serde::Serialize>(file: &T, regenerate: &str) -> String {
     yaml_document(file, regenerate)
 }
 
