@@ -287,6 +287,23 @@ fn secret_files_are_written_from_the_env_value_and_never_replaced() {
 }
 
 #[test]
+fn modes_do_not_depend_on_the_umask() {
+    let (_t, root) = project();
+    let o = Command::new("sh")
+        .current_dir(&root)
+        .args([
+            "-c",
+            "umask 077 && exec \"$0\" secrets init stack -o out --group admin",
+            env!("CARGO_BIN_EXE_pmovesc"),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(mode(&root.join("out/secrets/admin_password")), 0o444);
+    assert_eq!(mode(&root.join("out/.env")), 0o600);
+}
+
+#[test]
 fn check_names_what_each_group_misses() {
     let (_t, root) = project();
     let o = run(&root, &["secrets", "check", "stack", "-o", "out"], &[]);

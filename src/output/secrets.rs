@@ -122,6 +122,13 @@ pub fn replace(
             options.mode(mode);
         }
         let mut file = options.open(&tmp)?;
+        // Exactly `mode`, whatever the umask (a 077 umask would hide a 0444 secret file from
+        // the container's user).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        }
         file.write_all(contents.as_bytes())?;
         file.sync_all()?;
         drop(file);
