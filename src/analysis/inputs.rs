@@ -249,10 +249,26 @@ fn check_uses(stack: &Resolved, diags: &mut Diagnostics) {
             }
             continue;
         }
-        if matches!(u.operator, Operator::Plain | Operator::Required { .. })
-            && !set_by_stack.contains(&u.name)
-        {
+        if set_by_stack.contains(&u.name) {
+            continue;
+        }
+        if matches!(u.operator, Operator::Plain | Operator::Required { .. }) {
             undeclared.entry(&u.name).or_default().push(u.span);
+        } else if let Some(input) = stack
+            .inputs
+            .keys()
+            .find(|i| strsim::levenshtein(&u.name, i) == 1)
+        {
+            // A default hides a misspelt input (one edit away: near names such as `_PORT` and
+            // `_PASS` are common): the operator's value would never be read.
+            diags.push(
+                Diagnostic::warning(
+                    Code::UndeclaredVariable,
+                    format!("`{}` is no declared input", u.name),
+                )
+                .label(u.span, "its default is always used")
+                .help(format!("did you mean the input `{input}`?")),
+            );
         }
     }
     if !undeclared.is_empty() {
