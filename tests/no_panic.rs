@@ -1,11 +1,18 @@
 //! No input makes pmovesc panic: mutated versions of the example stack (bytes deleted, KDL
-//! fragments inserted, lines duplicated, swapped or cut) go through the whole pipeline and every
-//! diagnostic is rendered in both formats.
+//! fragments inserted, lines duplicated, swapped or cut, and values inside nodes replaced by
+//! hostile ones) go through the whole pipeline, and every diagnostic renders in both formats
+//! to something that names its code and points inside its file.
+//!
+//! Two tests: `every_value_takes_every_hostile_value` puts each hostile value in place of the
+//! first value of every (node, position) of the example, deterministically; and
+//! `no_mutation_panics` runs random mutations from a seed it prints on failure. Replay one with
+//! `PMOVESC_NO_PANIC_SEED=<seed> cargo test --test no_panic`.
 
 mod support;
 
 use pmovesc::lang::source::SourceMap;
 use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
 
 const FRAGMENTS: &[&str] = &[
     "#true",
@@ -59,6 +66,60 @@ const FRAGMENTS: &[&str] = &[
     "cap-add \"ALL\"",
 ];
 
+/// Values put in place of a value inside a node: range edges, overflow, wrong types, broken
+/// interpolation, odd text.
+const HOSTILE_VALUES: &[&str] = &[
+    "0",
+    "-1",
+    "65535",
+    "65536",
+    "70000",
+    "4294967296",
+    "18446744073709551616",
+    "1e999",
+    "0x10",
+    "#inf",
+    "#nan",
+    "#true",
+    "#null",
+    "\"\"",
+    "\"70000\"",
+    "\"${\"",
+    "\"${X:?}\"",
+    "\"${X:-${Y}}\"",
+    "\"a:b:c:d\"",
+    "\"é\"",
+    "\"\\u{0}\"",
+    "\"99999999999999999999g\"",
+    "\"1q\"",
+    "\"1h1h\"",
+    "\"../../etc\"",
+    "\"x@sha256:zz\"",
+    "\"::\"",
+    "\"exempt\"",
+];
+
+/// Byte ranges of the values (strings, numbers, keywords) of a KDL text, with the node name
+/// and position each belongs to (first word of the line, index of the value on the line).
+fn values(text: &str) -> Vec<(std::ops::Range<usize>, String, usize)> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r#""(?:[^"\\\n]|\\.)*"|#[a-z-]+|-?[0-9][0-9_.eE+-]*"#).unwrap()
+    });
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let node = line.split_whitespace().next().unwrap_or("").to_string();
+        if !node.starts_with("//") {
+            for (i, m) in re.find_iter(line).enumerate() {
+                out.push((offset + m.start()..offset + m.end(), node.clone(), i));
+            }
+        }
+        offset += line.len();
+    }
+    out
+}
+
 #[derive(Debug, Clone)]
 enum Mutation {
     Delete { at: usize, len: usize },
@@ -66,6 +127,7 @@ enum Mutation {
     DuplicateLine { line: usize },
     SwapLines { a: usize, b: usize },
     Truncate { at: usize },
+    ReplaceValue { value: usize, with: usize },
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
@@ -76,6 +138,10 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         any::<usize>().prop_map(|line| Mutation::DuplicateLine { line }),
         (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Mutation::SwapLines { a, b }),
         any::<usize>().prop_map(|at| Mutation::Truncate { at }),
+        (any::<usize>(), 0..HOSTILE_VALUES.len())
+            .prop_map(|(value, with)| Mutation::ReplaceValue { value, with }),
+        (any::<usize>(), 0..HOSTILE_VALUES.len())
+            .prop_map(|(value, with)| Mutation::ReplaceValue { value, with }),
     ]
 }
 
@@ -120,6 +186,13 @@ fn apply(text: &mut String, m: &Mutation) {
             let at = floor(text, *at);
             text.truncate(at);
         }
+        Mutation::ReplaceValue { value, with } => {
+            let all = values(text);
+            if !all.is_empty() {
+                let (range, _, _) = all[value % all.len()].clone();
+                text.replace_range(range, HOSTILE_VALUES[*with]);
+            }
+        }
     }
 }
 
@@ -131,25 +204,154 @@ fn example() -> Vec<(String, String)> {
         .collect()
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
-    #[test]
-    fn no_mutation_panics(file in 0usize..4, mutations in prop::collection::vec(mutation(), 1..6)) {
-        let mut files = example();
+/// Compiles the files and renders every diagnostic; an error names the broken promise.
+fn compile_and_render(files: &[(String, String)]) -> Result<(), String> {
+    let mut sources = SourceMap::new();
+    for (name, text) in files {
+        sources.add(name.clone(), text.clone());
+    }
+    let output = support::compile(&sources);
+    for d in &output.diagnostics {
+        let human = pmovesc::diag::render_human(&sources, d, pmovesc::diag::RenderOptions::plain());
+        // miette wraps long messages: compare without whitespace and the gutter.
+        let compact = |t: &str| -> String {
+            t.chars()
+                .filter(|c| !c.is_whitespace() && !matches!(c, '│' | '·'))
+                .collect()
+        };
+        if !human.contains(d.code.id()) || !compact(&human).contains(&compact(&d.message)) {
+            return Err(format!(
+                "{}: the human rendering lacks code or message `{}`:\n{human}",
+                d.code, d.message
+            ));
+        }
+        let json = pmovesc::diag::render_json(&sources, d);
+        let v: serde_json::Value = serde_json::from_str(&json).map_err(|e| {
+            format!(
+                "{}: --message-format json is not JSON ({e}): {json}",
+                d.code
+            )
+        })?;
+        if v["code"] != d.code.id() || v["message"] != d.message.as_str() {
+            return Err(format!(
+                "{}: the JSON rendering lost code or message: {json}",
+                d.code
+            ));
+        }
+        if let Some(span) = d.primary_span() {
+            let file = sources.file(span.file);
+            let (line, column) = sources.line_col(span);
+            let lines = file.text.as_str().split('\n').count();
+            if line == 0
+                || line > lines
+                || column == 0
+                || v["line"] != line
+                || v["column"] != column
+            {
+                return Err(format!(
+                    "{}: points at {line}:{column}, outside {} ({lines} lines): {json}",
+                    d.code, file.name
+                ));
+            }
+        }
+    }
+    // A build either writes everything or nothing.
+    if output.has_errors() != output.files.is_empty() {
+        return Err(format!(
+            "errors: {}, files written: {}",
+            output.has_errors(),
+            output.files.len()
+        ));
+    }
+    Ok(())
+}
+
+/// Runs `f`, turning a panic into an error with its message.
+fn no_panic(f: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(e) => Err(format!(
+            "panicked: {}",
+            e.downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default()
+        )),
+    }
+}
+
+#[test]
+fn every_value_takes_every_hostile_value() {
+    let files = example();
+    let mut failures = Vec::new();
+    let mut tried = 0;
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, (name, text)) in files.iter().enumerate() {
+        for (range, node, position) in values(text) {
+            if !seen.insert((node.clone(), position)) {
+                continue; // the first value of each (node, position) of the stack
+            }
+            for hostile in HOSTILE_VALUES {
+                let mut mutated = files.clone();
+                mutated[i].1.replace_range(range.clone(), hostile);
+                tried += 1;
+                if let Err(e) = no_panic(|| compile_and_render(&mutated)) {
+                    let line = text[..range.start].matches('\n').count() + 1;
+                    failures.push(format!(
+                        "{name}:{line}: `{node}` value {position} = {hostile}: {e}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(tried > 500, "only {tried} substitutions");
+    assert!(
+        failures.is_empty(),
+        "{} of {tried} substitutions broke a promise:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn no_mutation_panics() {
+    let seed = std::env::var("PMOVESC_NO_PANIC_SEED")
+        .ok()
+        .map(|s| s.parse::<u64>().expect("PMOVESC_NO_PANIC_SEED is a number"))
+        .unwrap_or_else(|| {
+            use std::hash::{BuildHasher, Hasher};
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u8(0);
+            h.finish()
+        });
+    let config = Config {
+        cases: 200,
+        failure_persistence: None,
+        rng_seed: RngSeed::Fixed(seed),
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new(config);
+    let strategy = (0usize..4, prop::collection::vec(mutation(), 1..6));
+    let base = example();
+    let result = runner.run(&strategy, |(file, mutations)| {
+        let mut files = base.clone();
         let i = file % files.len();
         for m in &mutations {
             apply(&mut files[i].1, m);
         }
-        let mut sources = SourceMap::new();
-        for (name, text) in &files {
-            sources.add(name.clone(), text.clone());
-        }
-        let output = support::compile(&sources);
-        for d in &output.diagnostics {
-            let _ = pmovesc::diag::render_human(&sources, d, pmovesc::diag::RenderOptions::plain());
-            let _ = pmovesc::diag::render_json(&sources, d);
-        }
-        // A build either writes everything or nothing.
-        prop_assert_eq!(output.has_errors(), output.files.is_empty());
+        no_panic(|| compile_and_render(&files)).map_err(TestCaseError::fail)
+    });
+    match result {
+        Ok(()) => {}
+        Err(TestError::Fail(why, (file, mutations))) => panic!(
+            "{why}\nminimal input: file {file}, mutations {mutations:?}\n\
+             replay: PMOVESC_NO_PANIC_SEED={seed} cargo test --test no_panic no_mutation_panics"
+        ),
+        Err(e) => panic!("{e} (seed {seed})"),
     }
 }
