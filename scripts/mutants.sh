@@ -6,7 +6,7 @@
 #   scripts/mutants.sh                        every mutant of the three folders
 #   scripts/mutants.sh src/analysis/validate/profiles.rs ...   only these files (a part)
 #
-# It runs on a copy of the tree (MUTANTS_COPY, default ../<tree>-mutants) with --in-place, so the
+# It runs on a copy of HEAD's tree (MUTANTS_COPY, default ../<tree>-mutants) with --in-place, so the
 # working tree and its target/ are never touched, and niced so other work on the machine goes
 # first. Each mutant runs the library's unit tests and the test binaries that check outputs and
 # diagnostics (specs, shipped_outputs, cli, vocabulary, pin_rewrite); the slow no_panic sweep and
@@ -22,8 +22,8 @@ timeout="${MUTANTS_TIMEOUT:-240}"
 command -v cargo-mutants >/dev/null || { echo "install it: cargo install cargo-mutants --locked" >&2; exit 2; }
 
 mkdir -p "$copy" "$out"
-# The tracked and new files of the working tree, as they are (no target/, no .git).
-(git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf -) | tar -xf - -C "$copy"
+# The committed tree at HEAD (no target/, no .git, no uncommitted edits).
+git archive --format=tar HEAD | tar -xf - -C "$copy"
 
 export PMOVESC_SCHEMAS_DIR="${PMOVESC_SCHEMAS_DIR:-$(cd "$src/.." && pwd)/shared/schemas}"
 [ -f "$PMOVESC_SCHEMAS_DIR/compose-spec.json" ] || export PMOVESC_SCHEMAS_DIR=/work/shared/schemas

@@ -4,17 +4,27 @@
 # it, expects it to FAIL, and restores the copy. The working tree is never touched.
 #
 #   scripts/survivors.sh [COPY_DIR]      (default: ../$(basename "$PWD")-survivors)
+#   scripts/survivors.sh --here          in this tree, with its warm target/ (each file is
+#                                        restored after its run, and on interrupt)
 #
 # Runs niced; reuses COPY_DIR/target between runs. Exit status 1 if any mutation survives.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src="$PWD"
-copy="${1:-$src/../$(basename "$src")-survivors}"
-mkdir -p "$copy"
-# The tracked files as they are in the working tree (no target/, no .git).
-(cd "$src" && git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf -) \
-  | tar -xf - -C "$copy"
+if [ "${1:-}" = "--here" ]; then
+  copy="$src"
+else
+  copy="${1:-$src/../$(basename "$src")-survivors}"
+  mkdir -p "$copy"
+  # The tracked files as they are in the working tree (no target/, no .git).
+  (cd "$src" && git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf -) \
+    | tar -xf - -C "$copy"
+fi
 cd "$copy"
+# Put back any file left mutated by an interrupted run.
+restore() { for f in $(find src -name '*.rs.orig'); do mv "$f" "${f%.orig}"; done; }
+restore
+trap restore EXIT
 export PMOVESC_SCHEMAS_DIR="${PMOVESC_SCHEMAS_DIR:-$src/../shared/schemas}"
 [ -d "$PMOVESC_SCHEMAS_DIR" ] || export PMOVESC_SCHEMAS_DIR="$src/../../shared/schemas"
 
@@ -36,8 +46,11 @@ EOF
   if nice -n 19 "$@" >"target/survivor-$name.log" 2>&1; then
     echo "   SURVIVED (the test passed with the mutation; see target/survivor-$name.log)"
     survived=1
-  else
+  elif grep -q "FAILED" "target/survivor-$name.log"; then
     echo "   caught"
+  else
+    echo "   NOT A TEST FAILURE (the mutant did not build? see target/survivor-$name.log)"
+    survived=1
   fi
   mv "$file.orig" "$file"
 }
