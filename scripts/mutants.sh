@@ -23,6 +23,7 @@ command -v cargo-mutants >/dev/null || { echo "install it: cargo install cargo-m
 
 mkdir -p "$copy" "$out"
 # The committed tree at HEAD (no target/, no .git, no uncommitted edits).
+find "$copy" -mindepth 1 -maxdepth 1 ! -name target -exec rm -rf {} +
 git archive --format=tar HEAD | tar -xf - -C "$copy"
 
 export PMOVESC_SCHEMAS_DIR="${PMOVESC_SCHEMAS_DIR:-$(cd "$src/.." && pwd)/shared/schemas}"

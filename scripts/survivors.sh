@@ -16,6 +16,8 @@ if [ "${1:-}" = "--here" ]; then
 else
   copy="${1:-$src/../$(basename "$src")-survivors}"
   mkdir -p "$copy"
+  # Files deleted since the last run must not linger in the copy (its target/ is kept).
+  find "$copy" -mindepth 1 -maxdepth 1 ! -name target -exec rm -rf {} +
   # The tracked files as they are in the working tree (no target/, no .git).
   (cd "$src" && git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf -) \
     | tar -xf - -C "$copy"
