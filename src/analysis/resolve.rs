@@ -26,6 +26,8 @@ pub struct Resolved {
     pub env_files: Vec<EnvFile>,
     pub pin_file: String,
     pub default_hardening: Option<Spanned<String>>,
+    /// The project's `isolation-pool=`, if set.
+    pub isolation_pool: Option<Spanned<String>>,
     pub profiles: Vec<Profile>,
     pub classes: IndexMap<String, ResolvedClass>,
     pub networks: IndexMap<String, Network>,
@@ -264,6 +266,7 @@ pub fn resolve(stack: Stack, diags: &mut Diagnostics) -> Option<Resolved> {
             .map(|p| p.value)
             .unwrap_or_else(|| "env.shared".into()),
         default_hardening: project.default_hardening,
+        isolation_pool: project.isolation_pool,
         profiles,
         classes,
         networks,
@@ -286,6 +289,7 @@ pub fn default_profiles() -> Vec<Profile> {
         hardened,
         gpu,
         file: None,
+        isolation: None,
         span,
     };
     vec![
@@ -431,9 +435,9 @@ pub fn merge_body(base: &ServiceBody, over: &ServiceBody) -> ServiceBody {
         opt: description, image, pin_var, groups, command, entrypoint, env_files, expose,
              healthcheck, resources, reserve, hardening, cap_drop, no_new_privileges, user,
              read_only, restart, pids_limit, shm_size, init, stop_grace_period, stop_signal,
-             working_dir, hostname, privileged, network_mode, pid, gpu, only_in, mcp;
-        map: env, ports, networks, volumes, tmpfs, secrets, depends_on, cap_add, extra_hosts,
-             labels, ulimits, security_opt, devices, plain);
+             working_dir, hostname, privileged, network_mode, pid, gpu, only_in, mcp, egress;
+        map: env, ports, networks, volumes, tmpfs, secrets, depends_on, talks_to, cap_add,
+             extra_hosts, labels, ulimits, security_opt, devices, plain);
     out.build = match (&base.build, &over.build) {
         (Some(b), Some(o)) => {
             let mut build = b.value.clone();
@@ -464,6 +468,6 @@ pub fn merge_body(base: &ServiceBody, over: &ServiceBody) -> ServiceBody {
 pub fn merge_class(base: &ClassBody, over: &ClassBody) -> ClassBody {
     overlay!(base, over;
         opt: no_new_privileges, cap_drop, allow_cap, restart, user, read_only, pids_limit,
-             require, shm_size, resources, reserve;
+             require, shm_size, resources, reserve, publish_host;
         map: tmpfs, security_opt)
 }

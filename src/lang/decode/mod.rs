@@ -8,7 +8,7 @@
 //! One file per node family: `node` (typed access to a parsed node), `check` (the vocabulary
 //! checks of a node), `value` (checks of one value, variables included), `top` (project, profiles, classes), `definitions` (networks, volumes, secrets),
 //! `service` (service bodies, dispatching each node to its family: `process`, `network`,
-//! `storage`, `limits`, `hardening`, `lifecycle`, `plain`), `blocks` (healthcheck and mcp blocks),
+//! `storage`, `limits`, `hardening`, `lifecycle`, `reach`, `plain`), `blocks` (healthcheck and mcp blocks),
 //! `inputs` (input declarations and the variables strings interpolate).
 
 mod blocks;
@@ -22,6 +22,7 @@ mod network;
 mod node;
 mod plain;
 mod process;
+mod reach;
 mod service;
 mod storage;
 mod top;

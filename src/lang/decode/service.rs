@@ -68,6 +68,7 @@ impl Decoder<'_> {
                     || self.limits_node(c, body)
                     || self.hardening_node(c, body)
                     || self.lifecycle_node(c, body)
+                    || self.reach_node(c, body)
                     || self.plain_node(c, body);
             }
         }

@@ -18,6 +18,7 @@ impl Decoder<'_> {
             env_files: None,
             pin_file: None,
             default_hardening: None,
+            isolation_pool: n.prop_spanned("isolation-pool"),
             span: n.head(),
         };
         let mut seen = HashMap::new();
@@ -58,6 +59,7 @@ impl Decoder<'_> {
             hardened: n.prop_bool("hardened").unwrap_or(false),
             gpu: n.prop_bool("gpu").unwrap_or(false),
             file: n.prop_string("file"),
+            isolation: n.prop_bool("isolation"),
             span: n.head(),
         }
     }
@@ -83,6 +85,7 @@ impl Decoder<'_> {
                 "shm-size" => body.shm_size = c.arg_string(0).map(|s| c.setting(s.value)),
                 "resources" => body.resources = Some(c.setting(resources(c))),
                 "reserve" => body.reserve = Some(c.setting(resources(c))),
+                "publish-host" => body.publish_host = c.arg_string(0).map(|s| c.setting(s.value)),
                 "security-opt" => {
                     if let Some(s) = c.arg_string(0) {
                         body.security_opt

@@ -30,6 +30,8 @@ pub struct ClassBody {
     pub resources: Option<Setting<Resources>>,
     pub reserve: Option<Setting<Resources>>,
     pub security_opt: IndexMap<String, Setting<String>>,
+    /// The host address of published ports that name none (`publish-host`).
+    pub publish_host: Option<Setting<String>>,
 }
 
 #[derive(Debug, Clone)]

@@ -115,6 +115,8 @@ pub struct Project {
     pub env_files: Option<Vec<EnvFile>>,
     pub pin_file: Option<Spanned<String>>,
     pub default_hardening: Option<Spanned<String>>,
+    /// Where the networks of isolated profiles take their subnets (`isolation-pool=`).
+    pub isolation_pool: Option<Spanned<String>>,
     pub span: Span,
 }
 
@@ -154,6 +156,9 @@ pub struct Profile {
     pub hardened: bool,
     pub gpu: bool,
     pub file: Option<String>,
+    /// `isolation=`: `None` leaves it to the default (on in hardened profiles of a stack that
+    /// uses `talks-to` anywhere).
+    pub isolation: Option<bool>,
     pub span: Span,
 }
 
@@ -192,6 +197,10 @@ pub struct ServiceBody {
     pub tmpfs: IndexMap<String, Tmpfs>,
     pub secrets: IndexMap<String, Setting<SecretUse>>,
     pub depends_on: IndexMap<String, Setting<Dependency>>,
+    /// Whom the service connects to (`talks-to`), keyed by service.
+    pub talks_to: IndexMap<String, Setting<TalksTo>>,
+    /// Whether (and where) the service reaches outside the stack (`egress`).
+    pub egress: Option<Setting<Egress>>,
     pub healthcheck: Option<Setting<Healthcheck>>,
     pub resources: Option<Setting<Resources>>,
     pub reserve: Option<Setting<Resources>>,

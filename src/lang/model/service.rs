@@ -77,6 +77,24 @@ pub struct Dependency {
     pub restart: Option<bool>,
 }
 
+/// A declared connection to another service of the stack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TalksTo {
+    pub service: String,
+    /// The ports it connects to, sorted; empty: any port.
+    pub ports: Vec<u16>,
+    /// `#false`: the connection is dropped, without a diagnostic, where the service is left out.
+    pub required: bool,
+}
+
+/// `egress #true`, `egress #false` or `egress "host" ...` (the hosts are documentation: compose
+/// cannot filter by name).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Egress {
+    pub enabled: bool,
+    pub hosts: Vec<crate::lang::source::Spanned<String>>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Probe {
     HttpGet {

@@ -106,6 +106,13 @@ pub(super) const NODES: &[NodeSpec] = &[
         ],
         "deploy.resources.reservations.",
     ),
+    node(
+        "publish-host",
+        &[C::Hardening],
+        args("address", 1, Some(1), T::String),
+        &[],
+        "The host address of the class's published ports that name no host-ip= (e.g. \"127.0.0.1\").",
+    ),
     repeatable(node(
         "security-opt",
         SVC_HARD,

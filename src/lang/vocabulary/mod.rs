@@ -7,8 +7,8 @@
 //!
 //! The types and the helpers that build entries are here; the entries are in one file per
 //! family: `top` (top-level nodes and `project`), `hardening` (class nodes, most also valid in a
-//! service), `service` (service nodes), `container` (plain service nodes written to compose as
-//! they are), `blocks` (the children of `healthcheck` and `mcp`), `inputs` (declared inputs).
+//! service), `service` (service nodes), `reach` (`talks-to`, `egress`), `container` (plain
+//! service nodes written to compose as they are), `blocks` (the children of `healthcheck` and `mcp`), `inputs` (declared inputs).
 //! `compose` maps every compose key to the form that writes it.
 
 mod blocks;
@@ -16,6 +16,7 @@ pub mod compose;
 mod container;
 mod hardening;
 mod inputs;
+mod reach;
 mod service;
 mod top;
 
@@ -400,6 +401,7 @@ const FAMILIES: &[&[NodeSpec]] = &[
     top::NODES,
     hardening::NODES,
     service::NODES,
+    reach::NODES,
     container::NODES,
     blocks::NODES,
     inputs::NODES,

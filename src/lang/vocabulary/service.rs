@@ -92,6 +92,7 @@ pub(super) const NODES: &[NodeSpec] = &[
             ),
             prop("host-ip", T::String, "host address to bind"),
             prop_enum("protocol", &["tcp", "udp"], "protocol (default tcp)"),
+            REASON,
         ],
         "A published port; keyed by container port and protocol.",
     )),
@@ -113,7 +114,7 @@ pub(super) const NODES: &[NodeSpec] = &[
         "volume",
         SVC,
         args("source and target", 2, Some(2), T::String),
-        &[prop("read-only", T::Bool, "mount read-only")],
+        &[prop("read-only", T::Bool, "mount read-only"), REASON],
         "A named volume or, when the source starts with . or /, a bind mount; keyed by target.",
     )),
     repeatable(node(

@@ -28,14 +28,21 @@ pub(super) fn lower_network(n: &Network) -> ComposeNetwork {
     }
 }
 
-pub(super) fn ports_and_networks(body: &ServiceBody, s: &mut ComposeService) {
+/// Ports (a port that names no `host-ip` binds to the class's `publish-host`, if any),
+/// `expose`, networks or `network_mode`, extra hosts.
+pub(super) fn ports_and_networks(
+    body: &ServiceBody,
+    publish_host: Option<&str>,
+    s: &mut ComposeService,
+) {
     let mut ports: Vec<(u16, String, String)> = body
         .ports
         .values()
         .map(|p| {
             let p = &p.value;
             let host = p.host.clone().unwrap_or_else(|| p.container.to_string());
-            let mut text = match &p.host_ip {
+            let host_ip = p.host_ip.as_deref().or(publish_host);
+            let mut text = match host_ip {
                 Some(ip) if ip.contains(':') => format!("[{ip}]:{host}:{}", p.container),
                 Some(ip) => format!("{ip}:{host}:{}", p.container),
                 None => format!("{host}:{}", p.container),

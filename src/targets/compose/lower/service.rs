@@ -28,9 +28,12 @@ pub(super) fn lower_service(
     process(body, &mut s);
     dependencies(body, present, &mut s);
     environment(stack, body, &mut s);
-    network::ports_and_networks(body, &mut s);
-    network::volumes(body, &mut s);
     let class = hardening::class_for(stack, profile, body);
+    let publish_host = class
+        .and_then(|c| c.publish_host.as_ref())
+        .map(|h| h.value.as_str());
+    network::ports_and_networks(body, publish_host, &mut s);
+    network::volumes(body, &mut s);
     hardening::lower(body, class, &mut s);
     health::lower(name, body, &mut s);
     deploy::lower(profile, body, class, &mut s);
