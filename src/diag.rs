@@ -60,6 +60,16 @@ pub enum Code {
     McpDuplicateName,
     McpMetaSize,
     McpUrlVariable,
+    TalksToLeftOut,
+    TalksToSelf,
+    PortOnInternalNetwork,
+    DependencyWithoutTalksTo,
+    IsolationPool,
+    NetworkBesideIsolation,
+    NetworkModeBesideIsolation,
+    TalksToNoSharedNetwork,
+    HardeningViolation,
+    HardeningWeakness,
     UndeclaredVariable,
     InputDeclaration,
     RequiredFormOnInput,
@@ -115,6 +125,16 @@ impl Code {
         Code::McpDuplicateName,
         Code::McpMetaSize,
         Code::McpUrlVariable,
+        Code::TalksToLeftOut,
+        Code::TalksToSelf,
+        Code::PortOnInternalNetwork,
+        Code::DependencyWithoutTalksTo,
+        Code::IsolationPool,
+        Code::NetworkBesideIsolation,
+        Code::NetworkModeBesideIsolation,
+        Code::TalksToNoSharedNetwork,
+        Code::HardeningViolation,
+        Code::HardeningWeakness,
         Code::UndeclaredVariable,
         Code::InputDeclaration,
         Code::RequiredFormOnInput,
@@ -170,6 +190,16 @@ impl Code {
             Code::McpDuplicateName => "PMV406",
             Code::McpMetaSize => "PMV407",
             Code::McpUrlVariable => "PMV408",
+            Code::TalksToLeftOut => "PMV501",
+            Code::TalksToSelf => "PMV502",
+            Code::PortOnInternalNetwork => "PMV503",
+            Code::DependencyWithoutTalksTo => "PMV504",
+            Code::IsolationPool => "PMV505",
+            Code::NetworkBesideIsolation => "PMV506",
+            Code::NetworkModeBesideIsolation => "PMV507",
+            Code::TalksToNoSharedNetwork => "PMV508",
+            Code::HardeningViolation => "PMV510",
+            Code::HardeningWeakness => "PMV511",
             Code::UndeclaredVariable => "PMV600",
             Code::InputDeclaration => "PMV601",
             Code::RequiredFormOnInput => "PMV602",
@@ -226,6 +256,16 @@ impl Code {
             Code::McpDuplicateName => "mcp-duplicate-name",
             Code::McpMetaSize => "mcp-meta-size",
             Code::McpUrlVariable => "mcp-url-variable",
+            Code::TalksToLeftOut => "talks-to-left-out",
+            Code::TalksToSelf => "talks-to-self",
+            Code::PortOnInternalNetwork => "port-on-internal-network",
+            Code::DependencyWithoutTalksTo => "dependency-without-talks-to",
+            Code::IsolationPool => "isolation-pool",
+            Code::NetworkBesideIsolation => "network-beside-isolation",
+            Code::NetworkModeBesideIsolation => "network-mode-beside-isolation",
+            Code::TalksToNoSharedNetwork => "talks-to-no-shared-network",
+            Code::HardeningViolation => "hardening-violation",
+            Code::HardeningWeakness => "hardening-weakness",
             Code::UndeclaredVariable => "undeclared-variable",
             Code::InputDeclaration => "input-declaration",
             Code::RequiredFormOnInput => "required-form-on-input",
@@ -307,6 +347,32 @@ impl Code {
             Code::McpMetaSize => "MCP publisher metadata over the registry's 4 KB limit.",
             Code::McpUrlVariable => {
                 "A `{name}` in an MCP transport path that is not an `env` of the `mcp` block."
+            }
+            Code::TalksToLeftOut => "A `talks-to` naming a service that the profile leaves out.",
+            Code::TalksToSelf => "A service that names itself in `talks-to`.",
+            Code::PortOnInternalNetwork => {
+                "A published port on a service whose networks are all `internal=#true` (the engine does not publish it)."
+            }
+            Code::DependencyWithoutTalksTo => {
+                "In an isolated profile, a `depends-on` between two services that do not talk to each other."
+            }
+            Code::IsolationPool => {
+                "An `isolation-pool=` that is not an IPv4 block, or too small for the networks isolation needs."
+            }
+            Code::NetworkBesideIsolation => {
+                "In an isolated profile, a network joined by hand that isolation replaces."
+            }
+            Code::NetworkModeBesideIsolation => {
+                "In an isolated profile, a `talks-to` to or from a service with `network-mode`, which joins no network."
+            }
+            Code::TalksToNoSharedNetwork => {
+                "Outside isolation, a `talks-to` between services that share no network."
+            }
+            Code::HardeningViolation => {
+                "In a hardened profile, an audit finding `build` refuses without `reason=`: a privileged way into the host (runtime socket, sensitive host path, dangerous capability, host namespace chosen by the environment)."
+            }
+            Code::HardeningWeakness => {
+                "In a hardened profile, an audit finding of a laxer class: root user, writable root, no limits, no no-new-privileges, a port on every host interface."
             }
             Code::UndeclaredVariable => {
                 "`${VAR}` without a default for a variable that is no declared `input` (Compose would substitute an empty string)."

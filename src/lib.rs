@@ -237,7 +237,13 @@ pub fn compile(sources: &SourceMap, options: &Options) -> Output {
     output.catalogs = Some(catalogs);
     output.files.insert(
         lint::COMPOSE_LINT_FILE.into(),
-        targets::yaml_document(&lint::compose_lint_config(&stack), &options.regenerate),
+        targets::yaml_document(
+            &lint::compose_lint_config(&analysis::audit::audit(
+                &stack,
+                &stack.profiles.iter().collect::<Vec<_>>(),
+            )),
+            &options.regenerate,
+        ),
     );
     let manifest = manifest::Manifest::new(sources, options, &output.files);
     output.files.insert(

@@ -58,6 +58,11 @@ enum Command {
     /// group still needs.
     #[command(subcommand)]
     Secrets(cli::secrets::SecretsCommand),
+    /// Audit the hardening of STACKS' profiles: every finding with its `.kdl` line and, when the
+    /// stack explains it, its reason.
+    Audit(cli::audit::AuditArgs),
+    /// Draw a profile's services, dependencies and reachability (Graphviz dot or Mermaid).
+    Graph(cli::graph::GraphArgs),
     /// Print the machine-readable vocabulary of the stack language (schema/stack-language.json).
     Schema,
     /// Explain a diagnostic code, or list them all.
@@ -83,6 +88,8 @@ fn main() -> ExitCode {
         Command::Pin(args) => cli::pin::pin_cmd(&args),
         Command::Verify(args) => cli::pin::verify_cmd(&args),
         Command::Secrets(command) => cli::secrets::secrets_cmd(&command),
+        Command::Audit(args) => cli::audit::audit_cmd(&args),
+        Command::Graph(args) => cli::graph::graph_cmd(&args),
         Command::Schema => {
             print!("{}", pmovesc::lang::vocabulary::schema_json());
             ExitCode::SUCCESS

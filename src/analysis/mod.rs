@@ -4,5 +4,7 @@
 
 pub mod generate;
 pub mod inputs;
+pub mod audit;
+pub mod reachability;
 pub mod resolve;
 pub mod validate;

@@ -9,7 +9,9 @@ use pmovesc::Options;
 use pmovesc::lang::source::SourceMap;
 use pmovesc::output::fs;
 
+pub mod audit;
 pub mod build;
+pub mod graph;
 pub mod pin;
 pub mod report;
 pub mod secrets;

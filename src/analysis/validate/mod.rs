@@ -48,4 +48,6 @@ pub fn validate(stack: &Resolved, diags: &mut Diagnostics) {
     mcp::check_mcp(stack, diags);
     secrets::check_secrets(stack, diags);
     crate::analysis::inputs::check_inputs(stack, diags);
+    crate::analysis::reachability::check(stack, diags);
+    crate::analysis::audit::check(stack, diags);
 }

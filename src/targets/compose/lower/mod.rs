@@ -4,12 +4,14 @@
 //! family of service keys is lowered in a file of its own: `service` (image, build, process,
 //! dependencies, environment, labels), `network` (ports, networks, hosts, volumes), `hardening`
 //! (the class and the service's own settings), `health` (the healthcheck), `deploy` (limits,
-//! reservations, GPUs), `plain` (nodes written as they are).
+//! reservations, GPUs), `plain` (nodes written as they are); `isolation` replaces the networks
+//! of isolated profiles by the reachability model.
 
 mod deploy;
 pub mod file;
 mod hardening;
 mod health;
+mod isolation;
 mod network;
 mod plain;
 mod service;
@@ -73,5 +75,7 @@ pub fn lower(stack: &Resolved, profile: &Profile) -> ComposeFile {
         }
         file.services.insert(name.to_string(), service);
     }
+    let reach = crate::analysis::reachability::model(stack, profile);
+    isolation::apply(stack, &reach, &mut file);
     file
 }

@@ -1,0 +1,59 @@
+//! Isolation: in a profile that lowers reachability ([`crate::analysis::reachability`]), each
+//! service's networks become exactly its connections (`to.<server>.from.<client>`, internal) and
+//! its outside network (`egress.<service>` or `publish.<service>`, not internal), plus the
+//! declared `external` networks it joins, as written. A service left with no network gets
+//! `network_mode: none` instead of compose's shared `default` network; a service with its own
+//! `network_mode` is left as it is. Every isolation network takes its subnet from the pool.
+
+use std::collections::BTreeSet;
+
+use crate::analysis::reachability::Reachability;
+use crate::analysis::resolve::Resolved;
+
+use super::{ComposeFile, ComposeIpam, ComposeIpamConfig, ComposeNetwork};
+
+pub(super) fn apply(stack: &Resolved, reach: &Reachability, file: &mut ComposeFile) {
+    if !reach.isolated {
+        return;
+    }
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    for (name, service) in file.services.iter_mut() {
+        if service.network_mode.is_some() {
+            continue;
+        }
+        let mut nets = reach.networks_of(name);
+        nets.extend(
+            service
+                .networks
+                .iter()
+                .filter(|n| stack.networks.get(*n).is_some_and(|n| n.external))
+                .cloned(),
+        );
+        nets.sort();
+        nets.dedup();
+        if nets.is_empty() {
+            service.network_mode = Some("none".into());
+        }
+        used.extend(nets.iter().cloned());
+        service.networks = nets;
+    }
+    file.networks.retain(|key, _| used.contains(key));
+    let network = |internal: bool, subnet: &Option<String>| ComposeNetwork {
+        internal: internal.then_some(true),
+        ipam: subnet.as_ref().map(|subnet| ComposeIpam {
+            config: vec![ComposeIpamConfig {
+                subnet: subnet.clone(),
+                gateway: None,
+            }],
+        }),
+        ..Default::default()
+    };
+    for link in &reach.links {
+        file.networks
+            .insert(link.network.clone(), network(true, &link.subnet));
+    }
+    for outside in reach.outside.values() {
+        file.networks
+            .insert(outside.network.clone(), network(false, &outside.subnet));
+    }
+}
