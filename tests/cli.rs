@@ -368,7 +368,9 @@ fn validate_passes_a_valid_stack_and_strict_fails_on_warnings() {
     let (_t, root) = project();
     let o = pmovesc(&root, &["validate", "stack"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    // The example's images carry tags, not digests: one PMV309 per image, and nothing else.
+    // The example's images carry tags, not digests: one PMV309 per image. Its `baseline` class
+    // (the design page's) is laxer than a hardened profile asks (PMV511, one per service), and
+    // two databases publish ports from an internal network only (PMV503); nothing else.
     // Quiet by default: the first in full, the other eight as places, and a last line.
     let err = stderr(&o);
     assert_eq!(err.matches("PMV309(unpinned-image)").count(), 2, "{err}");
@@ -377,13 +379,24 @@ fn validate_passes_a_valid_stack_and_strict_fails_on_warnings() {
         "{err}"
     );
     assert!(
-        err.trim_end()
-            .ends_with("stack: no errors in 4 files (9 images unpinned: run `pmovesc pin`)"),
+        err.trim_end().ends_with(
+            "stack: no errors in 4 files (9 images unpinned: run `pmovesc pin`; 7 more warnings)"
+        ),
         "{err}"
     );
     let o = pmovesc(&root, &["validate", "stack", "--verbose"]);
     let err = stderr(&o);
     assert_eq!(err.matches("PMV309(unpinned-image)").count(), 9, "{err}");
+    assert_eq!(
+        err.matches("PMV511(hardening-weakness)").count(),
+        5,
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("PMV503(port-on-internal-network)").count(),
+        2,
+        "{err}"
+    );
     assert!(
         err.contains("image of `qdrant` is not pinned by digest"),
         "{err}"
@@ -391,7 +404,7 @@ fn validate_passes_a_valid_stack_and_strict_fails_on_warnings() {
     let o = pmovesc(&root, &["build", "stack", "-o", "out", "--strict"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("9 errors"),
+        stderr(&o).contains("16 errors"),
         "--strict makes each warning an error: {}",
         stderr(&o)
     );

@@ -10,7 +10,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use pmovesc::analysis::reachability::{self, Pool};
-use pmovesc::targets::compose::lower::ComposeFile;
+use serde_json::Value;
 
 fn pmoves() -> (pmovesc::analysis::resolve::Resolved, pmovesc::Output) {
     let sources =
@@ -27,15 +27,32 @@ fn pmoves() -> (pmovesc::analysis::resolve::Resolved, pmovesc::Output) {
     (resolved.expect("resolves"), output)
 }
 
+fn services(file: &Value) -> &serde_json::Map<String, Value> {
+    file["services"].as_object().expect("services")
+}
+
+/// The networks a service of a compose file joins (its list, or the keys of its map).
+fn networks_of(service: &Value) -> Vec<String> {
+    match &service["networks"] {
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|n| n.as_str().map(str::to_string))
+            .collect(),
+        Value::Object(m) => m.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Ordered pairs of services that share a network in a compose file.
-fn sharing(file: &ComposeFile) -> BTreeSet<(String, String)> {
-    let mut members: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (name, s) in &file.services {
-        for n in &s.networks {
-            members.entry(n).or_default().push(name);
+fn sharing(file: &Value) -> BTreeSet<(String, String)> {
+    let mut members: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (name, s) in services(file) {
+        let nets = networks_of(s);
+        if nets.is_empty() && s.get("network_mode").is_none() {
+            members.entry("default".into()).or_default().push(name);
         }
-        if s.networks.is_empty() && s.network_mode.is_none() {
-            members.entry("default").or_default().push(name);
+        for n in nets {
+            members.entry(n).or_default().push(name);
         }
     }
     let mut pairs = BTreeSet::new();
@@ -78,10 +95,9 @@ fn pmoves_hardened_files_connect_exactly_what_is_declared() {
             declared.insert((e.to.clone(), e.from.clone()));
         }
         for net in &external {
-            let on: Vec<&String> = file
-                .services
+            let on: Vec<&String> = services(file)
                 .iter()
-                .filter(|(_, s)| s.networks.contains(net))
+                .filter(|(_, s)| networks_of(s).contains(net))
                 .map(|(n, _)| n)
                 .collect();
             for a in &on {
@@ -105,18 +121,17 @@ fn pmoves_hardened_files_connect_exactly_what_is_declared() {
         // Network shape: a connection holds two services and is internal; an outside network
         // holds one and is not; subnets are distinct /29s from the pool.
         let mut subnets = BTreeSet::new();
-        for (key, net) in &file.networks {
-            let members = file
-                .services
+        for (key, net) in file["networks"].as_object().expect("networks") {
+            let members = services(file)
                 .values()
-                .filter(|s| s.networks.contains(key))
+                .filter(|s| networks_of(s).contains(key))
                 .count();
             if key.starts_with("to.") {
                 assert_eq!(members, 2, "{key}");
-                assert_eq!(net.internal, Some(true), "{key}");
+                assert_eq!(net["internal"], true, "{key}");
             } else if key.starts_with("egress.") || key.starts_with("publish.") {
                 assert_eq!(members, 1, "{key}");
-                assert_eq!(net.internal, None, "{key}");
+                assert!(net.get("internal").is_none(), "{key}");
             } else {
                 assert!(
                     external.contains(key),
@@ -124,18 +139,21 @@ fn pmoves_hardened_files_connect_exactly_what_is_declared() {
                 );
                 continue;
             }
-            let subnet = &net.ipam.as_ref().expect("ipam").config[0].subnet;
+            let subnet = net["ipam"]["config"][0]["subnet"]
+                .as_str()
+                .expect("subnet")
+                .to_string();
             assert!(subnet.ends_with("/29"), "{subnet}");
             assert!(subnets.insert(subnet.clone()), "{subnet} twice");
         }
         assert!(subnets.len() as u64 <= pool.slots());
-        let services = file.services.len();
+        let n = services(file).len();
         eprintln!(
             "{}: {} of {} ordered pairs share a network ({} networks)",
             profile.name.value,
             actual.len(),
-            services * (services - 1),
-            file.networks.len()
+            n * (n - 1),
+            file["networks"].as_object().unwrap().len()
         );
     }
     // The same stack without isolation: the tiers as written connect far more.
@@ -162,10 +180,11 @@ fn pmoves_hardened_files_connect_exactly_what_is_declared() {
 fn subnets_do_not_move_when_a_connection_is_added() {
     let (stack, output) = pmoves();
     let hardened = &output.models["docker-compose.hardened.yml"];
-    let before: BTreeMap<&String, &String> = hardened
-        .networks
+    let before: BTreeMap<&String, &str> = hardened["networks"]
+        .as_object()
+        .unwrap()
         .iter()
-        .filter_map(|(k, n)| n.ipam.as_ref().map(|i| (k, &i.config[0].subnet)))
+        .filter_map(|(k, n)| n["ipam"]["config"][0]["subnet"].as_str().map(|s| (k, s)))
         .collect();
     // Allocate again with one more network: at most one existing subnet moves.
     let pool = Pool::parse(reachability::DEFAULT_POOL).unwrap();

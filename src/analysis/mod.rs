@@ -2,9 +2,9 @@
 //! service in a profile) and [`validate`] (every rule with a stable code). Reachability and audit
 //! rules belong here too. Uses [`crate::lang`] and [`crate::diag`]; does no I/O.
 
+pub mod audit;
 pub mod generate;
 pub mod inputs;
-pub mod audit;
 pub mod reachability;
 pub mod resolve;
 pub mod validate;

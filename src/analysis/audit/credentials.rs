@@ -1,7 +1,7 @@
 //! Credentials in the environment (PMA033): a credential-shaped variable (`*PASSWORD*`,
 //! `*TOKEN*`, `*SECRET*`, `*API_KEY*`, ...) holding a literal, or a connection string with a
-//! literal password (`postgres://user:pass@host`). A value from `${VAR}` or `${VAR:?...}` ships
-//! no literal; `${VAR:-default}` ships its default.
+//! literal password (`postgres://user:pass@host`). A value from `${VAR}` (a declared input) or
+//! `${VAR:?...}` ships no literal; `${VAR:-default}` ships its default.
 
 use crate::lang::values::interpolation_default;
 

@@ -561,7 +561,7 @@ pub const RULES: [Rule; 33] = [
         kics: None,
         cis: "",
         compose_lint: &["CL-0020", "CL-0021"],
-        help: "take it from the environment with `${VAR:?...}`, or from a `secret` (`secret \"db_password\" env=\"DB_PASSWORD_FILE\"`)",
+        help: "declare it (`input \"DB_PASSWORD\" secret=#true generate=\"password\"`) and write `${DB_PASSWORD}`, or mount a `secret` (`secret \"db_password\" env=\"DB_PASSWORD_FILE\"`)",
     },
 ];
 
