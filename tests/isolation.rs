@@ -2,8 +2,9 @@
 //! running engine): in the PMOVES hardened and gpu files, two services share a network exactly
 //! when one declared `talks-to` the other or both join the same declared external network; each
 //! connection network holds its two services and is internal; each outside network holds one
-//! service; every subnet is a distinct /29 inside the project's pool; and nothing lands on
-//! compose's `default` network.
+//! service; a connection network leaves the host no address on its bridge (so a service with
+//! connections only reaches no listener of the host); every subnet is a distinct /29 inside the
+//! project's pool; and nothing lands on compose's `default` network.
 
 mod support;
 
@@ -129,9 +130,15 @@ fn pmoves_hardened_files_connect_exactly_what_is_declared() {
             if key.starts_with("to.") {
                 assert_eq!(members, 2, "{key}");
                 assert_eq!(net["internal"], true, "{key}");
+                // No host address on the bridge: its two services reach each other only.
+                assert_eq!(
+                    net["driver_opts"]["com.docker.network.bridge.inhibit_ipv4"], "true",
+                    "{key}"
+                );
             } else if key.starts_with("egress.") || key.starts_with("publish.") {
                 assert_eq!(members, 1, "{key}");
                 assert!(net.get("internal").is_none(), "{key}");
+                assert!(net.get("driver_opts").is_none(), "{key}");
             } else {
                 assert!(
                     external.contains(key),

@@ -211,6 +211,8 @@ pub struct ComposeNetwork {
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub driver_opts: BTreeMap<String, serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]

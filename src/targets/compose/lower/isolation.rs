@@ -4,13 +4,23 @@
 //! declared `external` networks it joins, as written. A service left with no network gets
 //! `network_mode: none` instead of compose's shared `default` network; a service with its own
 //! `network_mode` is left as it is. Every isolation network takes its subnet from the pool.
+//!
+//! A connection network also takes no address on the host's side of its bridge
+//! (`com.docker.network.bridge.inhibit_ipv4`): `internal` alone stops forwarding, but Docker
+//! still gives the bridge its gateway address and the container a route to it, so a service with
+//! only internal networks could open any listener of the host (measured on Docker 20.10). Without
+//! that address, only its peers on the bridge answer. The outside networks keep theirs: egress and
+//! published ports go through it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::analysis::reachability::Reachability;
 use crate::analysis::resolve::Resolved;
 
 use super::{ComposeFile, ComposeIpam, ComposeIpamConfig, ComposeNetwork};
+
+/// The bridge driver's option that leaves the host without an address on the network.
+const INHIBIT_HOST_ADDRESS: &str = "com.docker.network.bridge.inhibit_ipv4";
 
 pub(super) fn apply(stack: &Resolved, reach: &Reachability, file: &mut ComposeFile) {
     if !reach.isolated {
@@ -39,6 +49,11 @@ pub(super) fn apply(stack: &Resolved, reach: &Reachability, file: &mut ComposeFi
     }
     file.networks.retain(|key, _| used.contains(key));
     let network = |internal: bool, subnet: &Option<String>| ComposeNetwork {
+        driver_opts: if internal {
+            BTreeMap::from([(INHIBIT_HOST_ADDRESS.to_string(), "true".into())])
+        } else {
+            BTreeMap::new()
+        },
         internal: internal.then_some(true),
         ipam: subnet.as_ref().map(|subnet| ComposeIpam {
             config: vec![ComposeIpamConfig {

@@ -16,6 +16,7 @@ pub(super) fn lower_network(n: &Network) -> ComposeNetwork {
     ComposeNetwork {
         name: n.name.clone(),
         driver: n.driver.clone(),
+        driver_opts: Default::default(),
         external: None,
         internal: n.internal.then_some(true),
         attachable: n.attachable.then_some(true),
