@@ -3,7 +3,8 @@
 //! when one declared `talks-to` the other or both join the same declared external network; each
 //! connection network holds its two services and is internal; each outside network holds one
 //! service; a connection network leaves the host no address on its bridge (so a service with
-//! connections only reaches no listener of the host); every subnet is a distinct /29 inside the
+//! connections only reaches no listener of the host) and a network for published ports alone
+//! does not masquerade; every subnet is a distinct /29 inside the
 //! project's pool; and nothing lands on compose's `default` network.
 
 mod support;
@@ -138,7 +139,14 @@ fn pmoves_hardened_files_connect_exactly_what_is_declared() {
             } else if key.starts_with("egress.") || key.starts_with("publish.") {
                 assert_eq!(members, 1, "{key}");
                 assert!(net.get("internal").is_none(), "{key}");
-                assert!(net.get("driver_opts").is_none(), "{key}");
+                // A network for published ports only does not masquerade what leaves it.
+                let masquerade =
+                    &net["driver_opts"]["com.docker.network.bridge.enable_ip_masquerade"];
+                if key.starts_with("egress.") {
+                    assert!(net.get("driver_opts").is_none(), "{key}");
+                } else {
+                    assert_eq!(masquerade, "false", "{key}");
+                }
             } else {
                 assert!(
                     external.contains(key),

@@ -10,9 +10,11 @@
 //! still gives the bridge its gateway address and the container a route to it, so a service with
 //! only internal networks could open any listener of the host (measured on Docker 20.10). Without
 //! that address, only its peers on the bridge answer. The outside networks keep theirs: egress and
-//! published ports go through it.
+//! published ports go through it. A `publish.<service>` network (ports but no `egress`) is not
+//! masqueraded (`com.docker.network.bridge.enable_ip_masquerade`): its published ports answer as
+//! before, but what the service opens itself leaves with an address no one routes back.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use crate::analysis::reachability::Reachability;
 use crate::analysis::resolve::Resolved;
@@ -21,6 +23,9 @@ use super::{ComposeFile, ComposeIpam, ComposeIpamConfig, ComposeNetwork};
 
 /// The bridge driver's option that leaves the host without an address on the network.
 const INHIBIT_HOST_ADDRESS: &str = "com.docker.network.bridge.inhibit_ipv4";
+
+/// The bridge driver's option that turns off source NAT for what leaves the network.
+const NO_MASQUERADE: &str = "com.docker.network.bridge.enable_ip_masquerade";
 
 pub(super) fn apply(stack: &Resolved, reach: &Reachability, file: &mut ComposeFile) {
     if !reach.isolated {
@@ -48,27 +53,32 @@ pub(super) fn apply(stack: &Resolved, reach: &Reachability, file: &mut ComposeFi
         service.networks = nets;
     }
     file.networks.retain(|key, _| used.contains(key));
-    let network = |internal: bool, subnet: &Option<String>| ComposeNetwork {
-        driver_opts: if internal {
-            BTreeMap::from([(INHIBIT_HOST_ADDRESS.to_string(), "true".into())])
-        } else {
-            BTreeMap::new()
-        },
-        internal: internal.then_some(true),
-        ipam: subnet.as_ref().map(|subnet| ComposeIpam {
-            config: vec![ComposeIpamConfig {
-                subnet: subnet.clone(),
-                gateway: None,
-            }],
-        }),
-        ..Default::default()
-    };
+    let network =
+        |internal: bool, option: Option<(&str, &str)>, subnet: &Option<String>| ComposeNetwork {
+            driver_opts: option
+                .map(|(key, value)| (key.to_string(), value.into()))
+                .into_iter()
+                .collect(),
+            internal: internal.then_some(true),
+            ipam: subnet.as_ref().map(|subnet| ComposeIpam {
+                config: vec![ComposeIpamConfig {
+                    subnet: subnet.clone(),
+                    gateway: None,
+                }],
+            }),
+            ..Default::default()
+        };
     for link in &reach.links {
-        file.networks
-            .insert(link.network.clone(), network(true, &link.subnet));
+        file.networks.insert(
+            link.network.clone(),
+            network(true, Some((INHIBIT_HOST_ADDRESS, "true")), &link.subnet),
+        );
     }
     for outside in reach.outside.values() {
-        file.networks
-            .insert(outside.network.clone(), network(false, &outside.subnet));
+        let option = (!outside.egress).then_some((NO_MASQUERADE, "false"));
+        file.networks.insert(
+            outside.network.clone(),
+            network(false, option, &outside.subnet),
+        );
     }
 }
