@@ -75,6 +75,25 @@ pub enum Code {
     RequiredFormOnInput,
     UnusedInput,
     EnvironmentSecretReadOnly,
+    ImportYaml,
+    ImportUnreadable,
+    ImportMerge,
+    ImportExtends,
+    ImportInclude,
+    ImportShape,
+    ImportHatch,
+    ImportNotExpressible,
+    ImportDecision,
+    NotFormatted,
+    DefectUndefinedService,
+    DefectUndeclaredNetwork,
+    DefectUndeclaredVolume,
+    DefectDuplicateEnv,
+    DefectDuplicatePort,
+    DefectUnpinnedImage,
+    DefectGpuCount,
+    DefectGpuProfile,
+    DefectLiteralCredential,
 }
 
 impl Code {
@@ -140,6 +159,25 @@ impl Code {
         Code::RequiredFormOnInput,
         Code::UnusedInput,
         Code::EnvironmentSecretReadOnly,
+        Code::ImportYaml,
+        Code::ImportUnreadable,
+        Code::ImportMerge,
+        Code::ImportExtends,
+        Code::ImportInclude,
+        Code::ImportShape,
+        Code::ImportHatch,
+        Code::ImportNotExpressible,
+        Code::ImportDecision,
+        Code::NotFormatted,
+        Code::DefectUndefinedService,
+        Code::DefectUndeclaredNetwork,
+        Code::DefectUndeclaredVolume,
+        Code::DefectDuplicateEnv,
+        Code::DefectDuplicatePort,
+        Code::DefectUnpinnedImage,
+        Code::DefectGpuCount,
+        Code::DefectGpuProfile,
+        Code::DefectLiteralCredential,
     ];
 
     /// The stable code printed with every diagnostic.
@@ -205,6 +243,25 @@ impl Code {
             Code::RequiredFormOnInput => "PMV602",
             Code::UnusedInput => "PMV603",
             Code::EnvironmentSecretReadOnly => "PMV604",
+            Code::ImportYaml => "PMV800",
+            Code::ImportUnreadable => "PMV801",
+            Code::ImportMerge => "PMV802",
+            Code::ImportExtends => "PMV803",
+            Code::ImportInclude => "PMV804",
+            Code::ImportShape => "PMV805",
+            Code::ImportHatch => "PMV806",
+            Code::ImportNotExpressible => "PMV807",
+            Code::ImportDecision => "PMV808",
+            Code::NotFormatted => "PMV809",
+            Code::DefectUndefinedService => "PMV820",
+            Code::DefectUndeclaredNetwork => "PMV821",
+            Code::DefectUndeclaredVolume => "PMV822",
+            Code::DefectDuplicateEnv => "PMV823",
+            Code::DefectDuplicatePort => "PMV824",
+            Code::DefectUnpinnedImage => "PMV825",
+            Code::DefectGpuCount => "PMV826",
+            Code::DefectGpuProfile => "PMV827",
+            Code::DefectLiteralCredential => "PMV828",
         }
     }
 
@@ -271,6 +328,25 @@ impl Code {
             Code::RequiredFormOnInput => "required-form-on-input",
             Code::UnusedInput => "unused-input",
             Code::EnvironmentSecretReadOnly => "environment-secret-read-only",
+            Code::ImportYaml => "import-yaml",
+            Code::ImportUnreadable => "import-unreadable",
+            Code::ImportMerge => "import-merge",
+            Code::ImportExtends => "import-extends",
+            Code::ImportInclude => "import-include",
+            Code::ImportShape => "import-shape",
+            Code::ImportHatch => "import-escape-hatch",
+            Code::ImportNotExpressible => "import-not-expressible",
+            Code::ImportDecision => "import-needs-decision",
+            Code::NotFormatted => "not-formatted",
+            Code::DefectUndefinedService => "undefined-service",
+            Code::DefectUndeclaredNetwork => "undeclared-network",
+            Code::DefectUndeclaredVolume => "undeclared-volume",
+            Code::DefectDuplicateEnv => "duplicate-env-key",
+            Code::DefectDuplicatePort => "duplicate-host-port",
+            Code::DefectUnpinnedImage => "unpinned-image-tag",
+            Code::DefectGpuCount => "gpu-without-count",
+            Code::DefectGpuProfile => "gpu-outside-gpu-profile",
+            Code::DefectLiteralCredential => "literal-credential",
         }
     }
 
@@ -386,6 +462,61 @@ impl Code {
             Code::UnusedInput => "An `input` that no string of the stack interpolates.",
             Code::EnvironmentSecretReadOnly => {
                 "A secret with `environment=` on a service whose root filesystem is read-only: Compose copies such secrets into the container, which a read-only root refuses at `up`."
+            }
+            Code::ImportYaml => {
+                "A compose file that is not valid YAML, or not YAML as Compose reads it: a key given twice in one mapping, an unknown tag, an alias that expands past the limit."
+            }
+            Code::ImportUnreadable => {
+                "A compose file (or a file it extends or includes) that cannot be read."
+            }
+            Code::ImportMerge => {
+                "Two compose files set one key to values that cannot merge (a mapping, then a scalar)."
+            }
+            Code::ImportExtends => {
+                "An `extends` that names a service or file that does not exist, or goes round in a circle."
+            }
+            Code::ImportInclude => {
+                "An `include` that cannot be imported as written: a name it defines twice, or an `env_file` the stack does not carry."
+            }
+            Code::ImportShape => {
+                "A compose key whose value has a shape Compose does not accept (a `ports` that is not a list, an unknown long-syntax field)."
+            }
+            Code::ImportHatch => {
+                "A compose key with no typed form in the stack language, written through the `compose { ... }` escape hatch."
+            }
+            Code::ImportNotExpressible => {
+                "A compose setting the stack language cannot write yet: kept as a comment in the stack, missing from the generated files."
+            }
+            Code::ImportDecision => {
+                "Something import wrote that a person should review: a `reason=` it added to keep a setting, a value it chose for a defect."
+            }
+            Code::NotFormatted => {
+                "A stack file that is not in canonical form (`pmovesc fmt --check`)."
+            }
+            Code::DefectUndefinedService => {
+                "A service that an overlay or a `depends_on` names and no file defines."
+            }
+            Code::DefectUndeclaredNetwork => {
+                "A network a service uses that no top-level `networks:` declares."
+            }
+            Code::DefectUndeclaredVolume => {
+                "A named volume a service mounts that no top-level `volumes:` declares."
+            }
+            Code::DefectDuplicateEnv => {
+                "A variable set twice in one `environment` list (Compose silently keeps the last)."
+            }
+            Code::DefectDuplicatePort => "A host port published by two services of one file set.",
+            Code::DefectUnpinnedImage => {
+                "An image without a tag or on `latest` (and none pinned by digest)."
+            }
+            Code::DefectGpuCount => {
+                "A GPU reservation with neither `count` nor `device_ids` (Compose takes every GPU)."
+            }
+            Code::DefectGpuProfile => {
+                "A GPU reservation on a service none of whose compose profiles is a GPU profile."
+            }
+            Code::DefectLiteralCredential => {
+                "A credential written literally in `environment` instead of read from a variable or a secret."
             }
         }
     }

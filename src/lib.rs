@@ -14,6 +14,7 @@
 
 pub mod analysis;
 pub mod diag;
+pub mod import;
 pub mod lang;
 pub mod output;
 pub mod parallel;

@@ -63,6 +63,9 @@ enum Command {
     Audit(cli::audit::AuditArgs),
     /// Draw a profile's services, dependencies and reachability (Graphviz dot or Mermaid).
     Graph(cli::graph::GraphArgs),
+    /// Import compose files (a base and its overlays) into a stack directory, reporting the
+    /// defects a typed stack would not allow.
+    Import(cli::import::ImportArgs),
     /// Print the machine-readable vocabulary of the stack language (schema/stack-language.json).
     Schema,
     /// Explain a diagnostic code, or list them all.
@@ -90,6 +93,7 @@ fn main() -> ExitCode {
         Command::Secrets(command) => cli::secrets::secrets_cmd(&command),
         Command::Audit(args) => cli::audit::audit_cmd(&args),
         Command::Graph(args) => cli::graph::graph_cmd(&args),
+        Command::Import(args) => cli::import::import_cmd(&args),
         Command::Schema => {
             print!("{}", pmovesc::lang::vocabulary::schema_json());
             ExitCode::SUCCESS

@@ -12,6 +12,7 @@ use pmovesc::output::fs;
 pub mod audit;
 pub mod build;
 pub mod graph;
+pub mod import;
 pub mod pin;
 pub mod report;
 pub mod secrets;
