@@ -63,6 +63,9 @@ enum Command {
     Audit(cli::audit::AuditArgs),
     /// Draw a profile's services, dependencies and reachability (Graphviz dot or Mermaid).
     Graph(cli::graph::GraphArgs),
+    /// Lay out every .kdl file of STACKS canonically, in place (`--check`: write nothing, exit 1
+    /// naming the files that are not).
+    Fmt(cli::fmt::FmtArgs),
     /// Import compose files (a base and its overlays) into a stack directory, reporting the
     /// defects a typed stack would not allow.
     Import(cli::import::ImportArgs),
@@ -94,6 +97,7 @@ fn main() -> ExitCode {
         Command::Audit(args) => cli::audit::audit_cmd(&args),
         Command::Graph(args) => cli::graph::graph_cmd(&args),
         Command::Import(args) => cli::import::import_cmd(&args),
+        Command::Fmt(args) => cli::fmt::fmt_cmd(&args),
         Command::Schema => {
             print!("{}", pmovesc::lang::vocabulary::schema_json());
             ExitCode::SUCCESS

@@ -304,3 +304,46 @@ fn a_yaml_error_points_at_the_compose_file_and_line() {
     );
     assert!(!dir.path().join("stacks").exists(), "nothing written");
 }
+
+#[test]
+fn the_report_is_a_document_in_markdown_or_json() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yml"),
+        "services:\n  a:\n    image: busybox\n    depends_on: [b]\n    environment:\n      - API_TOKEN=abc123-literal\n",
+    )
+    .unwrap();
+    let (_, _, _) = import(
+        dir.path(),
+        &["-f", "compose.yml", "-o", "s1", "--report", "report.md"],
+    );
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(md.starts_with("# Import report"), "{md}");
+    assert!(md.contains("## PMV820 undefined-service"), "{md}");
+    assert!(md.contains("| compose.yml:4 | error |"), "{md}");
+    assert!(md.contains("PMV825") && md.contains("PMV828"), "{md}");
+    assert!(!md.contains("abc123"), "{md}");
+    let (_, _, _) = import(
+        dir.path(),
+        &["-f", "compose.yml", "-o", "s2", "--report", "report.json"],
+    );
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["files"][0], "compose.yml");
+    let codes: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"PMV820") && codes.contains(&"PMV825") && codes.contains(&"PMV828"),
+        "{codes:?}"
+    );
+    let (ok, _, stderr) = import(
+        dir.path(),
+        &["-f", "compose.yml", "-o", "s3", "--report", "report.txt"],
+    );
+    assert!(!ok && stderr.contains(".md or a .json"), "{stderr}");
+}

@@ -29,6 +29,9 @@ pub struct ImportArgs {
     /// One stack file per service instead of one per compose profile group.
     #[arg(long)]
     pub file_per_service: bool,
+    /// Also write the defect report to this file: Markdown for `.md`, JSON for `.json`.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
     #[command(flatten)]
     pub common: Common,
 }
@@ -71,6 +74,23 @@ pub fn import_cmd(args: &ImportArgs) -> ExitCode {
     let imported = import::import(&request, &mut sources, &mut read);
     let shown = import::masked(&sources, &imported.credentials);
     let counts = report(&shown, &imported.diagnostics, &args.common);
+    if let Some(path) = &args.report {
+        let text = match path.extension().and_then(|e| e.to_str()) {
+            Some("json") => import::report::json(&shown, &request.files, &imported.diagnostics),
+            Some("md") => import::report::markdown(&shown, &request.files, &imported.diagnostics),
+            _ => {
+                eprintln!(
+                    "error: --report takes a .md or a .json file, not {}",
+                    path.display()
+                );
+                return ExitCode::from(2);
+            }
+        };
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
     if imported.files.is_empty() {
         eprintln!("error: nothing imported ({})", counts.totals());
         return ExitCode::FAILURE;

@@ -11,6 +11,7 @@ use pmovesc::output::fs;
 
 pub mod audit;
 pub mod build;
+pub mod fmt;
 pub mod graph;
 pub mod import;
 pub mod pin;

@@ -7,7 +7,8 @@
 //! - `load`: a file set read and merged, `extends` and `include` applied, paths rebased;
 //! - `syntax`: the short syntaxes of compose fields (ports, volumes, devices, ...);
 //! - `convert/`: the merged tree to stack-language nodes, one file per compose profile group;
-//! - `defects`: the defect report (undefined services, undeclared networks, ...);
+//! - `defects`: the defect report (undefined services, undeclared networks, ...), and
+//!   `report` the same as a Markdown or JSON document;
 //! - `kdl`: the small KDL tree import writes, printed canonically.
 //!
 //! Files come from a reader the caller hands in: this module does no I/O and prints nothing.
@@ -17,6 +18,7 @@ pub mod defects;
 pub mod kdl;
 pub mod load;
 pub mod merge;
+pub mod report;
 pub mod syntax;
 pub mod yaml;
 

@@ -1,10 +1,12 @@
 //! The stack language, text to typed model: [`source`] (files and byte spans), [`syntax`] (KDL
 //! text to document), [`vocabulary`] (every node, where it may appear and what it takes),
-//! [`decode`] (document to the span-carrying [`model`]) and [`values`] (the value grammars:
+//! [`format`] (the canonical layout of `pmovesc fmt`), [`decode`] (document to the span-carrying
+//! [`model`]) and [`values`] (the value grammars:
 //! names, sizes, durations, ports, image references) and [`interpolation`] (the `${VAR}` forms
 //! Compose reads). Uses nothing of the crate but [`crate::diag`].
 
 pub mod decode;
+pub mod format;
 pub mod interpolation;
 pub mod model;
 pub mod source;
