@@ -311,6 +311,9 @@ fn every_code_has_a_case(paths: Vec<PathBuf>) -> Result<(), Failed> {
         .iter()
         .filter(|c| !seen.contains(c))
         .filter(|c| !matches!(c, pmovesc::diag::Code::NoStackFiles)) // tested by the CLI tests
+        // Import's codes (PMV800-PMV849) are about compose files and `pmovesc fmt`, not stacks:
+        // tests/import_defects.rs, tests/import_roundtrip.rs and tests/fmt.rs show them.
+        .filter(|c| !c.id().starts_with("PMV8"))
         .map(|c| c.id())
         .collect();
     if untested.is_empty() {
