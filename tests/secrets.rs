@@ -541,3 +541,70 @@ fn compose_enforces_inputs_per_group() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!err.contains("variable is not set"), "{err}");
 }
+
+#[test]
+fn external_networks_and_volumes_are_named_for_the_groups_that_use_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("stack")).unwrap();
+    std::fs::write(
+        root.join("stack/stack.kdl"),
+        r#"
+project "t"
+profile "published" source="image" pins="off"
+network "shared" name="shared-net" external=#true
+network "own"
+volume "media" name="media-lib" external=#true
+service "player" {
+    image "nginx:1.27"
+    group "media"
+    network "shared"
+    volume "media" "/media"
+}
+service "web" {
+    image "nginx:1.27"
+    group "web"
+    network "own"
+}
+"#,
+    )
+    .unwrap();
+    let o = run(root, &["build", "stack", "-o", "out"], &[]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    let o = run(
+        root,
+        &["secrets", "init", "stack", "-o", "out", "--group", "media"],
+        &[],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    for (kind, name) in [("network", "shared-net"), ("volume", "media-lib")] {
+        assert!(
+            t.contains(&format!(
+                "group media uses the external {kind} {name}, which Compose does not create: run `docker {kind} create {name}`"
+            )),
+            "{t}"
+        );
+    }
+    let last = t.lines().last().unwrap();
+    assert!(
+        last.contains("can start once the external network shared-net and volume media-lib exist"),
+        "{last}"
+    );
+
+    // A group that uses none hears nothing about them.
+    let o = run(
+        root,
+        &["secrets", "check", "stack", "-o", "out", "--group", "web"],
+        &[],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!text(&o).contains("external"), "{}", text(&o));
+    let o = run(root, &["secrets", "check", "stack", "-o", "out"], &[]);
+    assert!(
+        text(&o).contains("group media uses the external network shared-net"),
+        "{}",
+        text(&o)
+    );
+}

@@ -7,6 +7,9 @@
 //! file at once, mode 0600, or nothing. A secret that holds an input
 //! (`secret "x" file="./secrets/x" input="X"`) gets its file from the value in OUT/.env when the
 //! file is missing; an existing file is never changed (`check` reports one that differs).
+//!
+//! Both also name the external networks and volumes the chosen groups use: the host provides
+//! them (Compose never creates one), so they are the one preparation besides the inputs.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -21,6 +24,7 @@ use pmovesc::analysis::inputs::secret_file_in_out;
 use pmovesc::analysis::resolve::Resolved;
 use pmovesc::lang::model::{Generator, Input};
 use pmovesc::output::secrets as secret_files;
+use pmovesc::targets::compose::groups::{External, externals};
 use pmovesc::targets::compose::inputs::{ENV_FILE, GITIGNORE_FILE, Usage};
 use pmovesc::{Options, Output};
 use rand::TryRngCore;
@@ -68,6 +72,9 @@ struct Plan {
     env_text: Option<String>,
     /// Names with a non-empty value, from the environment or OUT/.env, and the values.
     values: BTreeMap<String, String>,
+    /// The external networks and volumes of every profile, and the groups that use each
+    /// (`None`: a service that always starts).
+    externals: BTreeMap<External, Option<BTreeSet<String>>>,
 }
 
 impl Plan {
@@ -148,6 +155,7 @@ fn plan(args: &SecretsArgs) -> Result<Plan, ExitCode> {
         &sources,
         &Options {
             regenerate: String::new(),
+            keep_models: true,
             ..Default::default()
         },
     );
@@ -225,12 +233,25 @@ fn plan(args: &SecretsArgs) -> Result<Plan, ExitCode> {
             values.insert(name.clone(), v);
         }
     }
+    let mut all_externals: BTreeMap<External, Option<BTreeSet<String>>> = BTreeMap::new();
+    for model in output.models.values() {
+        for (ext, used_by) in externals(model) {
+            let entry = all_externals
+                .entry(ext)
+                .or_insert_with(|| Some(BTreeSet::new()));
+            match (entry.as_mut(), used_by) {
+                (Some(all), Some(g)) => all.extend(g),
+                _ => *entry = None,
+            }
+        }
+    }
     Ok(Plan {
         stack,
         usage: output.usage,
         groups,
         env_text,
         values,
+        externals: all_externals,
     })
 }
 
@@ -379,8 +400,19 @@ fn init(args: &SecretsArgs) -> ExitCode {
             files_written.join(", ")
         ));
     }
+    let (external_lines, external_names) = external_lines(&plan);
+    for line in &external_lines {
+        eprintln!("{line}");
+    }
     let still: BTreeSet<&str> = missing.values().flatten().copied().collect();
-    if still.is_empty() {
+    if still.is_empty() && !external_names.is_empty() {
+        eprintln!(
+            "{last}; {scope} can start once the external {} exist{} (see above)",
+            external_names.join(" and "),
+            if external_names.len() == 1 { "s" } else { "" }
+        );
+        ExitCode::SUCCESS
+    } else if still.is_empty() {
         eprintln!("{last}; {scope} can start");
         ExitCode::SUCCESS
     } else {
@@ -447,6 +479,39 @@ fn missing_lines(plan: &Plan, missing: &BTreeMap<&str, Vec<&str>>, out: &Path) -
         lines.push(format!("group {group}: missing {}", described.join(", ")));
     }
     lines
+}
+
+/// One line per external network or volume the chosen groups use (names only), and the
+/// external names for the summary.
+fn external_lines(plan: &Plan) -> (Vec<String>, Vec<String>) {
+    let mut lines = Vec::new();
+    let mut names = Vec::new();
+    for (ext, used_by) in &plan.externals {
+        let groups: Vec<&str> = match used_by {
+            None => plan.groups.iter().map(String::as_str).collect(),
+            Some(g) => plan
+                .groups
+                .iter()
+                .filter(|c| g.contains(*c))
+                .map(String::as_str)
+                .collect(),
+        };
+        if groups.is_empty() {
+            continue;
+        }
+        let who = match groups.as_slice() {
+            [one] => format!("group {one} uses"),
+            many if many.len() <= 4 => format!("groups {} use", many.join(", ")),
+            many => format!("{} groups ({}, ...) use", many.len(), many[..3].join(", ")),
+        };
+        lines.push(format!(
+            "{who} the external {kind} {name}, which Compose does not create: run `docker {kind} create {name}` once on this host if it does not exist",
+            kind = ext.kind,
+            name = ext.name
+        ));
+        names.push(format!("{} {}", ext.kind, ext.name));
+    }
+    (lines, names)
 }
 
 /// Does a set JWT verify with the current value of its signing input? (Names only.)
@@ -516,6 +581,9 @@ fn check(args: &SecretsArgs) -> ExitCode {
     }
     for s in &stale {
         eprintln!("{s}");
+    }
+    for line in external_lines(&plan).0 {
+        eprintln!("{line}");
     }
     let ready: Vec<&str> = missing
         .iter()

@@ -6,6 +6,9 @@
 //!
 //! A service that some ungrouped service (one that always starts) needs loses its groups: it
 //! always starts too.
+//!
+//! [`externals`] says which groups use a network or volume the host must provide (`external:
+//! true`), which Compose never creates.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -59,6 +62,78 @@ pub fn close(doc: &mut Value) {
             }
         }
     }
+}
+
+/// A network or volume of the host (`external: true`): Compose never creates it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct External {
+    /// `network` or `volume`.
+    pub kind: &'static str,
+    /// The engine's name for it (`name:`, else the key).
+    pub name: String,
+}
+
+/// Which groups use each external network and volume of `doc` (after [`close`]); `None`: a
+/// service that always starts uses it.
+pub fn externals(doc: &Value) -> BTreeMap<External, Option<BTreeSet<String>>> {
+    let mut declared: BTreeMap<(&str, &str), External> = BTreeMap::new();
+    for (kind, key) in [("network", "networks"), ("volume", "volumes")] {
+        for (k, def) in doc[key].as_object().into_iter().flatten() {
+            if def["external"] == Value::Bool(true) {
+                let name = def["name"].as_str().unwrap_or(k).to_string();
+                declared.insert((kind, k.as_str()), External { kind, name });
+            }
+        }
+    }
+    let mut used: BTreeMap<External, Option<BTreeSet<String>>> = BTreeMap::new();
+    if declared.is_empty() {
+        return used;
+    }
+    for s in doc["services"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(_, s)| s)
+    {
+        let networks: Vec<&str> = match &s["networks"] {
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            Value::Object(m) => m.keys().map(String::as_str).collect(),
+            _ => Vec::new(),
+        };
+        let volumes = s["volumes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| match v {
+                Value::String(short) => short.split(':').next(),
+                long if long["type"] == "volume" => long["source"].as_str(),
+                _ => None,
+            });
+        let keys = networks
+            .into_iter()
+            .map(|n| ("network", n))
+            .chain(volumes.map(|v| ("volume", v)));
+        let groups: Option<BTreeSet<String>> = s.get("profiles").map(|p| {
+            p.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|g| g.as_str().map(str::to_string))
+                .collect()
+        });
+        for key in keys {
+            let Some(ext) = declared.get(&key) else {
+                continue;
+            };
+            let entry = used
+                .entry(ext.clone())
+                .or_insert_with(|| Some(BTreeSet::new()));
+            match (entry.as_mut(), &groups) {
+                (Some(all), Some(g)) => all.extend(g.iter().cloned()),
+                _ => *entry = None,
+            }
+        }
+    }
+    used
 }
 
 fn groups_of(
@@ -122,5 +197,34 @@ mod tests {
             "needed by an ungrouped service: always starts"
         );
         assert_eq!(p("tool"), None);
+    }
+
+    #[test]
+    fn externals_by_the_groups_that_use_them() {
+        let doc = json!({
+            "services": {
+                "a": {"profiles": ["x"], "networks": ["shared", "own"], "volumes": ["media:/m", "./d:/d"]},
+                "b": {"profiles": ["y", "z"], "networks": {"shared": {}},
+                      "volumes": [{"type": "volume", "source": "media", "target": "/m"}]},
+                "c": {"networks": ["own"], "volumes": ["logs:/l"]},
+                "d": {"profiles": ["w"], "volumes": ["logs:/l"]},
+            },
+            "networks": {"shared": {"name": "shared-net", "external": true}, "own": {}},
+            "volumes": {"media": {"external": true}, "logs": {"external": true}},
+        });
+        let got = externals(&doc);
+        let set = |g: &[&str]| Some(g.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>());
+        let ext = |kind, name: &str| External {
+            kind,
+            name: name.to_string(),
+        };
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!(got[&ext("network", "shared-net")], set(&["x", "y", "z"]));
+        assert_eq!(got[&ext("volume", "media")], set(&["x", "y", "z"]));
+        assert_eq!(
+            got[&ext("volume", "logs")],
+            None,
+            "an ungrouped service uses it"
+        );
     }
 }
