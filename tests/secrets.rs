@@ -536,6 +536,23 @@ fn compose_enforces_inputs_per_group() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("is not set"), "{err}");
     assert!(!err.contains("DB_PASSWORD"), "{err}");
+    // A secret whose file holds an input: refused before anything is created, naming the input
+    // (not a warning about the file and a failed bind mount later).
+    let o = compose("admin");
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("input ADMIN_PASSWORD is not set (pmovesc secrets init writes it)"),
+        "{err}"
+    );
+    let o = run(
+        &root,
+        &["secrets", "init", "stack", "-o", "out", "--group", "admin"],
+        &[],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = compose("admin");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // Compose prints no "variable is not set" warnings for inputs of other groups.
     let o = compose("data");
     let err = String::from_utf8_lossy(&o.stderr);

@@ -19,6 +19,11 @@
 //! reads the env files of the services it starts only (docker/compose#12611), so the check holds
 //! exactly for the groups being started, cannot be skipped (`up`, `run` and `create` all read env
 //! files), needs no image, and never sees a value: `:+` substitutes a constant.
+//!
+//! A service that mounts a secret whose file holds a required input (`secret "x" file=…
+//! input="X"`) gets the entry for that input too: without it Compose only warns about the missing
+//! file, creates the group's networks and volumes, and then fails at the bind mount without
+//! naming the input.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -161,6 +166,14 @@ pub fn apply(stack: &Resolved, doc: &mut Value) -> BTreeMap<String, Usage> {
                     }
                 }
             }
+            // A secret whose file holds a required input: without the value (and so without the
+            // file `secrets init` writes from it), Compose would only warn, create the group's
+            // networks and volumes, and fail at the bind mount without naming the input.
+            for input in mounted_inputs(stack, service) {
+                if input.is_required() {
+                    needed.insert(input.name.value.as_str());
+                }
+            }
             if !needed.is_empty() {
                 checks.insert(
                     name.clone(),
@@ -195,8 +208,21 @@ pub fn apply(stack: &Resolved, doc: &mut Value) -> BTreeMap<String, Usage> {
     used
 }
 
+/// The inputs held by the secrets `service` mounts (`secret "x" file=… input="X"`).
+fn mounted_inputs<'a>(stack: &'a Resolved, service: &Value) -> Vec<&'a Input> {
+    service["secrets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.as_str().or_else(|| s["source"].as_str()))
+        .filter_map(|s| stack.secrets.get(s))
+        .filter_map(|s| s.input.as_ref())
+        .filter_map(|i| stack.inputs.get(&i.value))
+        .collect()
+}
+
 /// A service that mounts a secret holding an input needs that input (in the secret's file,
-/// which `secrets init` writes; Compose itself refuses to create the service without the file).
+/// which `secrets init` writes from the value; the service's check entry requires the value).
 fn add_secret_files(stack: &Resolved, doc: &Value, used: &mut BTreeMap<String, Usage>) {
     let Some(services) = doc["services"].as_object() else {
         return;
@@ -208,15 +234,8 @@ fn add_secret_files(stack: &Resolved, doc: &Value, used: &mut BTreeMap<String, U
             .flatten()
             .filter_map(|g| g.as_str().map(str::to_string))
             .collect();
-        for secret in service["secrets"].as_array().into_iter().flatten() {
-            let Some(input) = secret
-                .as_str()
-                .and_then(|s| stack.secrets.get(s))
-                .and_then(|s| s.input.as_ref())
-            else {
-                continue;
-            };
-            let u = used.entry(input.value.clone()).or_default();
+        for input in mounted_inputs(stack, service) {
+            let u = used.entry(input.name.value.clone()).or_default();
             u.groups.extend(groups.iter().cloned());
             u.services.insert(name.clone());
             u.needed_in.extend(groups.iter().cloned());
