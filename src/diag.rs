@@ -1,16 +1,14 @@
 //! Diagnostics: plain data, kept apart from rendering.
 //!
 //! Every pass pushes [`Diagnostic`]s into a [`Diagnostics`] sink and carries on; nothing stops at
-//! the first problem. [`render_human`] and [`render_json`] are the two renderers, shared by the CLI
-//! and the tests.
+//! the first problem. [`render_human`] and [`render_json`] (in [`crate::render`]) are the two
+//! renderers, shared by the CLI and the tests.
 
 use std::fmt;
-use std::sync::Arc;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
 
-use crate::lang::source::{SourceMap, Span};
+use crate::lang::source::Span;
 
 /// Stable diagnostic codes. The number never changes meaning; retired codes are not reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -20,6 +18,10 @@ pub enum Code {
     KdlTooDeep,
     InvalidUtf8,
     DisallowedCodePoint,
+    StackFileNotRegular,
+    StackFileTooLarge,
+    OutputCollision,
+    TooDeep,
     UnknownNode,
     UnknownProperty,
     WrongType,
@@ -35,6 +37,15 @@ pub enum Code {
     DuplicateEnvKey,
     MissingProperty,
     BadUser,
+    BadInterpolation,
+    BadPath,
+    BadAddress,
+    BadVariableName,
+    BadOutputName,
+    BadCommandLine,
+    OutOfRange,
+    BadKey,
+    AmbiguousVolumeName,
     BadVariable,
     ContainerNameScaled,
     ContainerNameTaken,
@@ -104,6 +115,10 @@ impl Code {
         Code::KdlTooDeep,
         Code::InvalidUtf8,
         Code::DisallowedCodePoint,
+        Code::StackFileNotRegular,
+        Code::StackFileTooLarge,
+        Code::OutputCollision,
+        Code::TooDeep,
         Code::UnknownNode,
         Code::UnknownProperty,
         Code::WrongType,
@@ -119,6 +134,15 @@ impl Code {
         Code::DuplicateEnvKey,
         Code::MissingProperty,
         Code::BadUser,
+        Code::BadInterpolation,
+        Code::BadPath,
+        Code::BadAddress,
+        Code::BadVariableName,
+        Code::BadOutputName,
+        Code::BadCommandLine,
+        Code::OutOfRange,
+        Code::BadKey,
+        Code::AmbiguousVolumeName,
         Code::BadVariable,
         Code::ContainerNameScaled,
         Code::ContainerNameTaken,
@@ -188,6 +212,10 @@ impl Code {
             Code::KdlTooDeep => "PMV003",
             Code::InvalidUtf8 => "PMV004",
             Code::DisallowedCodePoint => "PMV005",
+            Code::StackFileNotRegular => "PMV020",
+            Code::StackFileTooLarge => "PMV021",
+            Code::OutputCollision => "PMV023",
+            Code::TooDeep => "PMV024",
             Code::UnknownNode => "PMV101",
             Code::UnknownProperty => "PMV102",
             Code::WrongType => "PMV103",
@@ -203,6 +231,15 @@ impl Code {
             Code::DuplicateEnvKey => "PMV113",
             Code::MissingProperty => "PMV114",
             Code::BadUser => "PMV115",
+            Code::BadInterpolation => "PMV116",
+            Code::BadPath => "PMV117",
+            Code::BadAddress => "PMV118",
+            Code::BadVariableName => "PMV119",
+            Code::BadOutputName => "PMV120",
+            Code::BadCommandLine => "PMV121",
+            Code::OutOfRange => "PMV122",
+            Code::BadKey => "PMV123",
+            Code::AmbiguousVolumeName => "PMV124",
             Code::BadVariable => "PMV140",
             Code::ContainerNameScaled => "PMV141",
             Code::ContainerNameTaken => "PMV142",
@@ -273,6 +310,10 @@ impl Code {
             Code::KdlTooDeep => "kdl-too-deep",
             Code::InvalidUtf8 => "invalid-utf8",
             Code::DisallowedCodePoint => "disallowed-code-point",
+            Code::StackFileNotRegular => "stack-file-not-regular",
+            Code::StackFileTooLarge => "stack-file-too-large",
+            Code::OutputCollision => "output-collision",
+            Code::TooDeep => "too-deep",
             Code::UnknownNode => "unknown-node",
             Code::UnknownProperty => "unknown-property",
             Code::WrongType => "wrong-type",
@@ -288,6 +329,15 @@ impl Code {
             Code::DuplicateEnvKey => "duplicate-env-key",
             Code::MissingProperty => "missing-property",
             Code::BadUser => "bad-user",
+            Code::BadInterpolation => "bad-interpolation",
+            Code::BadPath => "bad-path",
+            Code::BadAddress => "bad-address",
+            Code::BadVariableName => "bad-variable-name",
+            Code::BadOutputName => "bad-output-name",
+            Code::BadCommandLine => "bad-command-line",
+            Code::OutOfRange => "out-of-range",
+            Code::BadKey => "bad-key",
+            Code::AmbiguousVolumeName => "ambiguous-volume-name",
             Code::BadVariable => "bad-variable",
             Code::ContainerNameScaled => "container-name-scaled",
             Code::ContainerNameTaken => "container-name-taken",
@@ -362,6 +412,14 @@ impl Code {
             Code::DisallowedCodePoint => {
                 "A code point KDL forbids in a document (NUL, control characters, DEL, bidirectional controls, a BOM after the start)."
             }
+            Code::StackFileNotRegular => {
+                "A `.kdl` entry of the stack that is not a regular file inside the stack directory (a FIFO, a device, a link leading outside)."
+            }
+            Code::StackFileTooLarge => "A stack file over the size limit (16 MiB).",
+            Code::OutputCollision => {
+                "Two outputs of one build would be written to the same file name."
+            }
+            Code::TooDeep => "An inheritance chain or nesting deeper than pmovesc follows.",
             Code::UnknownNode => "A node name the language does not know in this place.",
             Code::UnknownProperty => "A property the node does not take.",
             Code::WrongType => "A value of the wrong type (string, integer, number, boolean).",
@@ -378,7 +436,30 @@ impl Code {
             Code::ProjectCount => "A stack needs exactly one `project` node.",
             Code::DuplicateEnvKey => "The same environment key twice in one service body.",
             Code::MissingProperty => "A required property or child is missing.",
-            Code::BadUser => "A hardening class user that is not numeric and non-root.",
+            Code::BadUser => {
+                "A user that is not `user[:group]`, or a hardening class user that is not numeric and non-root (uid and gid both above 0)."
+            }
+            Code::BadInterpolation => {
+                "A `$` compose would not read as intended: a malformed `${...}`, or a NUL."
+            }
+            Code::BadPath => {
+                "A path compose would refuse or split: not absolute inside the container, a `:` in a mount, a control character, a probe path that needs quoting."
+            }
+            Code::BadAddress => "Not an IP address, subnet or host name.",
+            Code::BadVariableName => "Not an environment variable name `[A-Za-z_][A-Za-z0-9_]*`.",
+            Code::BadOutputName => {
+                "An output file name that is a path, hidden by pmovesc's own names, or holds characters outside `[A-Za-z0-9._-]`."
+            }
+            Code::BadCommandLine => {
+                "A one-string command line compose would refuse or cut short (an unquoted `;`, `&`, `|`, `<`, `>`, `(`, `)`, an open quote)."
+            }
+            Code::OutOfRange => {
+                "A number outside what compose reads, or one that means \"no limit\" where a limit is asked for."
+            }
+            Code::BadKey => "An empty or malformed label or build-argument key.",
+            Code::AmbiguousVolumeName => {
+                "A one-letter named volume, which compose reads as a Windows drive."
+            }
             Code::ContainerNameScaled => {
                 "A service with a fixed `container-name` asks for more than one container."
             }
@@ -644,206 +725,31 @@ impl Diagnostics {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Rendering
+pub use crate::render::{JsonDiagnostic, RenderOptions, render_human, render_json, to_json};
 
-/// A diagnostic joined with the sources it points into, for miette.
-struct Report<'a> {
-    diag: &'a Diagnostic,
-    severity: Severity,
-    message: String,
-    source: Option<NamedSource<Arc<String>>>,
-    labels: Vec<LabeledSpan>,
-    related: Vec<Report<'a>>,
-    help: Option<String>,
-}
+/// Names longer than this (in characters) get no did-you-mean: no typo makes a name that long,
+/// and comparing it would cost its length squared.
+const MAX_SUGGEST_NAME: usize = 64;
+/// At most this many candidates are compared for one suggestion, so one diagnostic costs a
+/// bounded amount however large the stack.
+const MAX_SUGGEST_CANDIDATES: usize = 4096;
 
-impl fmt::Debug for Report<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-impl fmt::Display for Report<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-impl std::error::Error for Report<'_> {}
-
-impl miette::Diagnostic for Report<'_> {
-    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        if self.related.is_empty() && self.source.is_some() && self.labels.is_empty() {
-            return None;
-        }
-        Some(Box::new(self.diag.code))
-    }
-    fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.severity {
-            Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
-        })
-    }
-    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h.as_str()) as Box<dyn fmt::Display>)
-    }
-    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
-    }
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.labels.is_empty() {
-            None
-        } else {
-            Some(Box::new(self.labels.iter().cloned()))
-        }
-    }
-    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
-        if self.related.is_empty() {
-            None
-        } else {
-            Some(Box::new(
-                self.related.iter().map(|r| r as &dyn miette::Diagnostic),
-            ))
-        }
-    }
-}
-
-/// The file a label points into; shares the loaded text instead of copying it per diagnostic.
-fn named_source(sources: &SourceMap, file: u32) -> NamedSource<Arc<String>> {
-    let f = sources.file(file);
-    NamedSource::new(f.name.clone(), Arc::clone(&f.text)).with_language("kdl")
-}
-
-fn build_report<'a>(sources: &SourceMap, diag: &'a Diagnostic) -> Report<'a> {
-    let primary_file = diag.primary_span().map(|s| s.file);
-    let mut labels = Vec::new();
-    let mut related = Vec::new();
-    for (i, label) in diag.labels.iter().enumerate() {
-        let span = SourceSpan::new((label.span.start as usize).into(), label.span.len as usize);
-        let text = if label.message.is_empty() {
-            None
-        } else {
-            Some(label.message.clone())
-        };
-        if Some(label.span.file) == primary_file {
-            labels.push(if i == 0 {
-                LabeledSpan::new_primary_with_span(text, span)
-            } else {
-                LabeledSpan::new_with_span(text, span)
-            });
-        } else {
-            // A label in another file becomes a related note with its own source.
-            related.push(Report {
-                diag,
-                severity: Severity::Warning,
-                message: format!("note: {}", label.message),
-                source: Some(named_source(sources, label.span.file)),
-                labels: vec![LabeledSpan::new_with_span(
-                    Some(label.message.clone()),
-                    span,
-                )],
-                related: Vec::new(),
-                help: None,
-            });
-        }
-    }
-    Report {
-        diag,
-        severity: diag.severity,
-        message: diag.message.clone(),
-        source: primary_file.map(|f| named_source(sources, f)),
-        labels,
-        related,
-        help: diag.help.clone(),
-    }
-}
-
-/// How human output is drawn.
-#[derive(Debug, Clone, Copy)]
-pub struct RenderOptions {
-    pub color: bool,
-    pub width: usize,
-}
-
-impl RenderOptions {
-    /// No color, no links, fixed width: what the snapshot tests use.
-    pub fn plain() -> Self {
-        Self {
-            color: false,
-            width: 100,
-        }
-    }
-}
-
-/// Renders one diagnostic with miette: file, line and column, underlined span, help.
-pub fn render_human(sources: &SourceMap, diag: &Diagnostic, options: RenderOptions) -> String {
-    let theme = if options.color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_links(false)
-        .with_width(options.width)
-        .with_context_lines(1);
-    let report = build_report(sources, diag);
-    let mut out = String::new();
-    if handler.render_report(&mut out, &report).is_err() {
-        out = format!("{}: {}\n", diag.code, diag.message);
-    }
-    out
-}
-
-/// The JSON shape of `--message-format json`: one object per diagnostic.
-#[derive(Debug, Serialize)]
-pub struct JsonDiagnostic<'a> {
-    pub file: Option<&'a str>,
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    pub code: &'static str,
-    pub name: &'static str,
-    pub severity: Severity,
-    pub message: &'a str,
-    pub help: Option<&'a str>,
-}
-
-pub fn to_json<'a>(sources: &'a SourceMap, diag: &'a Diagnostic) -> JsonDiagnostic<'a> {
-    let (file, line, column) = match diag.primary_span() {
-        Some(span) => {
-            let (l, c) = sources.line_col(span);
-            (
-                Some(sources.file(span.file).name.as_str()),
-                Some(l),
-                Some(c),
-            )
-        }
-        None => (None, None, None),
-    };
-    JsonDiagnostic {
-        file,
-        line,
-        column,
-        code: diag.code.id(),
-        name: diag.code.name(),
-        severity: diag.severity,
-        message: &diag.message,
-        help: diag.help.as_deref(),
-    }
-}
-
-/// One JSON object per line.
-pub fn render_json(sources: &SourceMap, diag: &Diagnostic) -> String {
-    serde_json::to_string(&to_json(sources, diag)).unwrap_or_default()
-}
-
-/// "did you mean" for names: the closest candidate within a similarity threshold.
+/// "did you mean" for names: the closest candidate within a similarity threshold. Candidates
+/// whose length is far from the name's are not considered.
 pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    let len = name.chars().count();
+    if len > MAX_SUGGEST_NAME {
+        return None;
+    }
     let mut best: Option<(f64, &'a str)> = None;
-    for c in candidates {
+    for c in candidates.into_iter().take(MAX_SUGGEST_CANDIDATES) {
+        let c_len = c.chars().count();
+        if c_len > MAX_SUGGEST_NAME || c_len.abs_diff(len) > (len / 2).max(2) {
+            continue;
+        }
         let score = strsim::jaro_winkler(name, c);
         let close = score >= 0.8 || strsim::levenshtein(name, c) <= (name.len() / 3).max(1);
         if close && best.is_none_or(|(s, b)| score > s || (score == s && c < b)) {
@@ -853,25 +759,33 @@ pub fn did_you_mean<'a>(
     best.map(|(_, c)| c)
 }
 
-/// A help line with a did-you-mean, or the list of what exists.
+/// A help line with a did-you-mean, or the list of what exists (when it is short).
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str> + Clone) -> String {
     if let Some(s) = did_you_mean(name, candidates.clone()) {
         return format!("did you mean `{s}`?");
     }
-    let mut all: Vec<&str> = candidates.into_iter().collect();
-    all.sort_unstable();
-    all.dedup();
-    if all.is_empty() {
+    let iter = candidates.into_iter();
+    let total = iter.size_hint().1;
+    // Only the first few are listed; the rest are not walked.
+    let mut some: Vec<&str> = iter.take(13).collect();
+    let many = some.len() > 12;
+    some.sort_unstable();
+    some.dedup();
+    let shown = crate::lang::compose_values::shown(name);
+    if some.is_empty() {
         "none is defined".to_string()
-    } else if all.len() <= 12 {
+    } else if !many {
         format!(
             "expected one of: {}",
-            all.iter()
+            some.iter()
                 .map(|s| format!("`{s}`"))
                 .collect::<Vec<_>>()
                 .join(", ")
         )
     } else {
-        format!("{} are defined; none is close to `{name}`", all.len())
+        match total {
+            Some(n) if n > 12 => format!("{n} are defined; none is close to `{shown}`"),
+            _ => format!("many are defined; none is close to `{shown}`"),
+        }
     }
 }

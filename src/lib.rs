@@ -19,6 +19,7 @@ pub mod lang;
 pub mod output;
 pub mod parallel;
 pub mod registry;
+pub mod render;
 #[doc(hidden)]
 pub mod stackgen;
 pub mod targets;
@@ -87,6 +88,13 @@ pub fn analyze(sources: &SourceMap) -> (Option<resolve::Resolved>, Diagnostics) 
         );
         return (None, diags);
     }
+    if !sources.problems().is_empty() {
+        // An entry the edge could not read: its definitions are unknown, as with a syntax error.
+        for d in sources.problems() {
+            diags.push(d.clone());
+        }
+        return (None, diags);
+    }
     // Files parse and decode independently, in parallel; each KDL document is dropped as soon
     // as it is decoded, so at most one document per thread is alive.
     let ids: Vec<source::FileId> = sources.files().map(|(id, _)| id).collect();
@@ -141,14 +149,11 @@ pub fn compile(sources: &SourceMap, options: &Options) -> Output {
             );
         }
     }
-    output.all_file_names = stack.profiles.iter().map(|p| p.file_name()).collect();
-    output.all_file_names.push(stack.pin_file.clone());
-    output.all_file_names.push(catalog::JSON_FILE.into());
-    output.all_file_names.push(catalog::DOCKER_FILE.into());
-    output.all_file_names.push(lint::COMPOSE_LINT_FILE.into());
-    output.all_file_names.push(inputs::CHECK_FILE.into());
-    output.all_file_names.push(inputs::EXAMPLE_FILE.into());
-    output.all_file_names.push(inputs::GITIGNORE_FILE.into());
+    targets::outputs::check_collisions(&stack, &mut diags);
+    output.all_file_names = targets::outputs::output_files(&stack)
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
     output.all_file_names.push(manifest::MANIFEST_FILE.into());
     output.all_file_names.sort();
     let catalogs = catalog::build(&stack, &mut diags);

@@ -25,6 +25,8 @@ pub struct Resolved {
     pub project_name: String,
     pub env_files: Vec<EnvFile>,
     pub pin_file: String,
+    /// Where the project names its pin file (`None`: the default name).
+    pub pin_file_span: Option<Span>,
     pub default_hardening: Option<Spanned<String>>,
     /// The project's `isolation-pool=`, if set.
     pub isolation_pool: Option<Spanned<String>>,
@@ -90,6 +92,7 @@ impl Resolved {
             return Some(Cow::Borrowed(&service.body));
         }
         let mut body = service.body.clone();
+        body.whens.clear();
         let mut pin_var = body.pin_var.clone();
         for when in &service.body.whens {
             if selects(&when.selector.value, profile) {
@@ -105,7 +108,7 @@ impl Resolved {
                 } else if when.body.pin_var.is_some() {
                     pin_var = when.body.pin_var.clone();
                 }
-                body = merge_body(&body, &when.body);
+                merge_into(&mut body, &when.body);
             }
         }
         body.pin_var = pin_var;
@@ -187,7 +190,6 @@ pub fn resolve(stack: Stack, diags: &mut Diagnostics) -> Option<Resolved> {
             name,
             &templates,
             &mut resolved_templates,
-            &mut Vec::new(),
             "template",
             |t| t.from.as_ref(),
             |t| t.body.clone(),
@@ -203,7 +205,6 @@ pub fn resolve(stack: Stack, diags: &mut Diagnostics) -> Option<Resolved> {
             name,
             &classes,
             &mut resolved_bodies,
-            &mut Vec::new(),
             "hardening class",
             |c| c.extends.as_ref(),
             |c| c.body.clone(),
@@ -263,8 +264,10 @@ pub fn resolve(stack: Stack, diags: &mut Diagnostics) -> Option<Resolved> {
         env_files: project.env_files.unwrap_or_default(),
         pin_file: project
             .pin_file
-            .map(|p| p.value)
+            .as_ref()
+            .map(|p| p.value.clone())
             .unwrap_or_else(|| "env.shared".into()),
+        pin_file_span: project.pin_file.as_ref().map(|p| p.span),
         default_hardening: project.default_hardening,
         isolation_pool: project.isolation_pool,
         profiles,
@@ -344,61 +347,97 @@ pub(crate) fn undefined<'a>(
     );
 }
 
-/// Resolves one `from=`/`extends=` chain with memoisation and cycle detection.
+/// The longest `from=`/`extends=` chain followed. Deeper chains are an error (`PMV024`): each
+/// level copies its base, so the bound keeps resolution linear in the size of the stack.
+pub const MAX_CHAIN: usize = 64;
+
+/// Resolves one `from=`/`extends=` chain with memoisation and cycle detection, without
+/// recursion: the chain is walked up to a resolved base, a root, a missing parent or a cycle,
+/// then merged back down.
 #[allow(clippy::too_many_arguments)]
 fn resolve_chain<T, B: Clone>(
     name: &str,
     defs: &IndexMap<String, T>,
     done: &mut IndexMap<String, B>,
-    path: &mut Vec<String>,
     kind: &str,
     parent: impl Fn(&T) -> Option<&Spanned<String>> + Copy,
     own: impl Fn(&T) -> B + Copy,
     merge: fn(&B, &B) -> B,
     diags: &mut Diagnostics,
-) -> Option<B> {
-    if let Some(b) = done.get(name) {
-        return Some(b.clone());
+) {
+    if done.contains_key(name) || !defs.contains_key(name) {
+        return;
     }
-    let def = defs.get(name)?;
-    if let Some(pos) = path.iter().position(|p| p == name) {
-        let cycle: Vec<&str> = path[pos..]
-            .iter()
-            .map(String::as_str)
-            .chain([name])
-            .collect();
-        let link = parent(def).map(|p| p.span).unwrap_or(Span::new(0, 0, 0));
-        diags.push(
-            Diagnostic::error(
-                Code::Cycle,
-                format!(
-                    "{} inherit in a cycle: {}",
-                    plural(kind),
-                    cycle.join(" -> ")
-                ),
-            )
-            .label(link, "this link closes the cycle")
-            .help("break the cycle by removing one inheritance"),
-        );
-        return None;
-    }
-    path.push(name.to_string());
-    let body = match parent(def) {
-        Some(p) if defs.contains_key(&p.value) => {
-            match resolve_chain(&p.value, defs, done, path, kind, parent, own, merge, diags) {
-                Some(base) => merge(&base, &own(def)),
-                None => own(def),
-            }
+    // Walk up: `chain[0]` is `name`, each next one its parent.
+    let mut chain: Vec<&str> = vec![name];
+    let mut base: Option<B> = None;
+    loop {
+        let current = chain[chain.len() - 1];
+        let def = &defs[current];
+        let Some(p) = parent(def) else { break };
+        if let Some(b) = done.get(&p.value) {
+            base = Some(b.clone());
+            break;
         }
-        Some(p) => {
+        if !defs.contains_key(&p.value) {
             undefined(diags, kind, p, defs.keys());
-            own(def)
+            break;
         }
-        None => own(def),
-    };
-    path.pop();
-    done.insert(name.to_string(), body.clone());
-    Some(body)
+        if let Some(pos) = chain.iter().position(|c| *c == p.value) {
+            // The link that closes the cycle is the first member's own.
+            let mut members: Vec<&str> = chain[pos..].to_vec();
+            members.push(&p.value);
+            let link = parent(&defs[chain[pos]]).map_or(p.span, |l| l.span);
+            diags.push(
+                Diagnostic::error(
+                    Code::Cycle,
+                    format!(
+                        "{} inherit in a cycle: {}",
+                        plural(kind),
+                        members.join(" -> ")
+                    ),
+                )
+                .label(link, "this link closes the cycle")
+                .help("break the cycle by removing one inheritance"),
+            );
+            // The last member keeps its own settings; the others merge down from it.
+            break;
+        }
+        if chain.len() == MAX_CHAIN {
+            diags.push(
+                Diagnostic::error(
+                    Code::TooDeep,
+                    format!("the {kind} `{name}` inherits through more than {MAX_CHAIN} levels"),
+                )
+                .label(p.span, format!("level {}", MAX_CHAIN + 1))
+                .help(format!(
+                    "a {kind} may start from at most {MAX_CHAIN} others in a row: flatten the chain"
+                )),
+            );
+            // Report the chain once: what lies above the limit keeps its own settings.
+            let mut above = Some(&p.value);
+            let mut seen = std::collections::HashSet::new();
+            while let Some(n) = above {
+                if done.contains_key(n) || !seen.insert(n.as_str()) {
+                    break;
+                }
+                let Some(def) = defs.get(n) else { break };
+                done.insert(n.clone(), own(def));
+                above = parent(def).map(|p| &p.value);
+            }
+            break;
+        }
+        chain.push(&defs.get_key_value(&p.value).expect("checked").0[..]);
+    }
+    // Merge down from the top of the chain.
+    for member in chain.into_iter().rev() {
+        let body = match &base {
+            Some(b) => merge(b, &own(&defs[member])),
+            None => own(&defs[member]),
+        };
+        done.insert(member.to_string(), body.clone());
+        base = Some(body);
+    }
 }
 
 fn plural(kind: &str) -> String {
@@ -409,36 +448,39 @@ fn plural(kind: &str) -> String {
     }
 }
 
-fn merge_map<K: std::hash::Hash + Eq + Clone, V: Clone>(
-    base: &IndexMap<K, V>,
-    over: &IndexMap<K, V>,
-) -> IndexMap<K, V> {
-    let mut out = base.clone();
-    for (k, v) in over {
-        out.insert(k.clone(), v.clone());
-    }
-    out
+macro_rules! overlay_into {
+    ($out:ident, $over:ident; opt: $($o:ident),*; map: $($m:ident),*) => {{
+        $( if $over.$o.is_some() { $out.$o = $over.$o.clone(); } )*
+        $( for (k, v) in &$over.$m { $out.$m.insert(k.clone(), v.clone()); } )*
+    }};
 }
 
 macro_rules! overlay {
     ($base:ident, $over:ident; opt: $($o:ident),*; map: $($m:ident),*) => {{
         let mut out = $base.clone();
-        $( if $over.$o.is_some() { out.$o = $over.$o.clone(); } )*
-        $( out.$m = merge_map(&$base.$m, &$over.$m); )*
+        overlay_into!(out, $over; opt: $($o),*; map: $($m),*);
         out
     }};
 }
 
 /// `over` applied on top of `base` by the merge rule.
 pub fn merge_body(base: &ServiceBody, over: &ServiceBody) -> ServiceBody {
-    let mut out = overlay!(base, over;
+    let mut out = base.clone();
+    merge_into(&mut out, over);
+    out
+}
+
+/// `over` applied on top of `out` in place (no copy of what `over` does not touch, so applying
+/// many `when` blocks stays linear).
+pub fn merge_into(out: &mut ServiceBody, over: &ServiceBody) {
+    overlay_into!(out, over;
         opt: description, image, pin_var, groups, command, entrypoint, env_files, expose,
              healthcheck, resources, reserve, hardening, cap_drop, no_new_privileges, user,
              read_only, restart, pids_limit, shm_size, init, stop_grace_period, stop_signal,
              working_dir, hostname, privileged, network_mode, pid, gpu, only_in, mcp, egress;
         map: env, ports, networks, volumes, tmpfs, secrets, depends_on, talks_to, cap_add,
              extra_hosts, labels, ulimits, security_opt, devices, plain);
-    out.build = match (&base.build, &over.build) {
+    out.build = match (&out.build, &over.build) {
         (Some(b), Some(o)) => {
             let mut build = b.value.clone();
             let ov = &o.value;
@@ -451,7 +493,9 @@ pub fn merge_body(base: &ServiceBody, over: &ServiceBody) -> ServiceBody {
             if ov.target.is_some() {
                 build.target = ov.target.clone();
             }
-            build.args = merge_map(&b.value.args, &ov.args);
+            for (k, v) in &ov.args {
+                build.args.insert(k.clone(), v.clone());
+            }
             Some(Setting {
                 value: build,
                 span: o.span,
@@ -460,8 +504,7 @@ pub fn merge_body(base: &ServiceBody, over: &ServiceBody) -> ServiceBody {
         }
         (b, o) => o.clone().or_else(|| b.clone()),
     };
-    out.whens = base.whens.iter().chain(&over.whens).cloned().collect();
-    out
+    out.whens.extend(over.whens.iter().cloned());
 }
 
 /// `over` applied on top of `base` for hardening classes.

@@ -72,6 +72,11 @@ pub fn check_size(s: &str) -> Result<(), String> {
     {
         return Err(EXPECT.into());
     }
+    if number.bytes().all(|b| b == b'0' || b == b'.') {
+        return Err(
+            "a size of 0 reads as \"no limit\" to compose: leave the setting out instead".into(),
+        );
+    }
     let unit = s[digits..].to_ascii_lowercase();
     let ok = matches!(
         unit.as_str(),
@@ -289,7 +294,8 @@ fn check_path_component(c: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A numeric, non-root `uid[:gid]`.
+/// A numeric, non-root `uid[:gid]`: neither the uid nor the gid may be 0 (root's group can
+/// read and write what root's group owns).
 pub fn check_numeric_non_root_user(s: &str) -> Result<(), String> {
     let (uid, gid) = match s.split_once(':') {
         Some((u, g)) => (u, Some(g)),
@@ -297,17 +303,30 @@ pub fn check_numeric_non_root_user(s: &str) -> Result<(), String> {
     };
     let numeric = |v: &str| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit());
     if !numeric(uid) || gid.is_some_and(|g| !numeric(g)) {
-        return Err(format!("`{s}` is not numeric `uid:gid`"));
+        return Err(format!(
+            "`{}` is not numeric `uid:gid`",
+            crate::lang::compose_values::shown(s)
+        ));
     }
     if uid.trim_start_matches('0').is_empty() {
         return Err("uid 0 is root".into());
     }
+    if gid.is_some_and(|g| g.trim_start_matches('0').is_empty()) {
+        return Err("gid 0 is root's group".into());
+    }
     Ok(())
 }
 
-/// `SERVICE-NAME` -> `SERVICE_NAME_IMAGE`.
+/// `SERVICE-NAME` -> `SERVICE_NAME_IMAGE`; a name starting with a digit gets a leading `_`
+/// (`1api` -> `_1API_IMAGE`), since a variable name cannot start with one.
 pub fn default_pin_var(service: &str) -> String {
-    let mut out: String = service
+    let lead = if service.starts_with(|c: char| c.is_ascii_digit()) {
+        "_"
+    } else {
+        ""
+    };
+    let mut out: String = lead.to_string();
+    out += &service
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {
@@ -316,7 +335,7 @@ pub fn default_pin_var(service: &str) -> String {
                 '_'
             }
         })
-        .collect();
+        .collect::<String>();
     out.push_str("_IMAGE");
     out
 }
@@ -373,7 +392,7 @@ mod tests {
         for ok in ["512m", "1g", "200M", "1024", "2GiB", "1.5g"] {
             assert!(check_size(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "m", "12q", "1 g", "-1m"] {
+        for bad in ["", "m", "12q", "1 g", "-1m", "0", "0m", "0.0g"] {
             assert!(check_size(bad).is_err(), "{bad}");
         }
     }
@@ -395,5 +414,9 @@ mod tests {
             default_pin_var("hi-rag-gateway-v2"),
             "HI_RAG_GATEWAY_V2_IMAGE"
         );
+        assert_eq!(default_pin_var("1api"), "_1API_IMAGE");
+        assert!(crate::lang::compose_values::check_env_name(&default_pin_var("9-x.y")).is_ok());
+        assert!(check_numeric_non_root_user("1000:0").is_err());
+        assert!(check_numeric_non_root_user("1000:000").is_err());
     }
 }

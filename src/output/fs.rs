@@ -5,52 +5,9 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use crate::lang::source::SourceMap;
 use crate::targets::HEADER_MARK;
 
-/// Loads every `*.kdl` below `dir` (recursively) in sorted path order. Display names are the
-/// directory as given joined with the path inside it, with `/` separators.
-pub fn load_stack(dir: &Path) -> io::Result<SourceMap> {
-    let meta = std::fs::metadata(dir)?;
-    let mut files = Vec::new();
-    if meta.is_file() {
-        files.push(dir.to_path_buf());
-    } else {
-        collect_kdl(dir, &mut files)?;
-    }
-    let mut named: Vec<(String, PathBuf)> =
-        files.into_iter().map(|p| (display_name(&p), p)).collect();
-    named.sort();
-    let mut sources = SourceMap::new();
-    for (name, path) in named {
-        // Bytes that are not UTF-8 are reported by the parser at their place (PMV004).
-        sources.add_bytes(name, std::fs::read(&path)?);
-    }
-    Ok(sources)
-}
-
-fn collect_kdl(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let path = entry.path();
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            if entry.file_name().to_string_lossy().starts_with('.') {
-                continue;
-            }
-            collect_kdl(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "kdl") {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
-fn display_name(p: &Path) -> String {
-    let s = p.to_string_lossy().replace('\\', "/");
-    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
-}
+pub use super::stack::load_stack;
 
 /// The top-level regular files of the output directory (missing directory: none).
 pub fn read_output_dir(dir: &Path) -> io::Result<BTreeMap<String, String>> {
@@ -182,9 +139,34 @@ pub fn regenerate_command(stack: &Path, out: &Path) -> String {
         .unwrap_or_default();
     format!(
         "pmovesc build {} -o {}",
-        relative(&stack, &base),
-        relative(&out, &base)
+        shell_word(&relative(&stack, &base)),
+        shell_word(&relative(&out, &base))
     )
+}
+
+/// A path as one shell word that pastes back as the same path: as is when it holds only safe
+/// characters, else single-quoted, else (control characters, which would also end the header's
+/// comment line) as bash `$'...'` with every control character escaped.
+pub fn shell_word(s: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_./-+,:@%=".contains(c);
+    if !s.is_empty() && s.chars().all(safe) {
+        return s.to_string();
+    }
+    let control = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
+    if !s.chars().any(control) {
+        return format!("'{}'", s.replace('\'', "'\\''"));
+    }
+    let mut out = String::from("$'");
+    for c in s.chars() {
+        match c {
+            '\'' => out.push_str("\\'"),
+            '\\' => out.push_str("\\\\"),
+            c if control(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
 
 fn normalize(p: &Path) -> PathBuf {

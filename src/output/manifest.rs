@@ -42,8 +42,9 @@ pub fn output_digest(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
 
-/// sha256 over everything a build depends on: the stack files (names and contents, in order)
-/// and the options that shape the output.
+/// sha256 over everything a build depends on: the stack files (their paths inside the stack
+/// directory, which do not depend on how the directory was spelled, and contents, in order) and
+/// the options that shape the output.
 pub fn inputs_digest(sources: &SourceMap, options: &Options) -> String {
     let mut h = Sha256::new();
     let mut field = |bytes: &[u8]| {
@@ -56,7 +57,7 @@ pub fn inputs_digest(sources: &SourceMap, options: &Options) -> String {
         field(p.as_bytes());
     }
     for (_, f) in sources.files() {
-        field(f.name.as_bytes());
+        field(f.path.as_bytes());
         field(f.text.as_bytes());
     }
     hex(&h.finalize())

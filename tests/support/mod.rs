@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use pmovesc::lang::source::{SourceFile, SourceMap};
+use pmovesc::lang::source::SourceMap;
 
 pub use skip::oracle_missing;
 
@@ -266,19 +266,15 @@ fn assert_same_scalars(
 
 /// Loads a stack from a `.kdl` file or a directory.
 pub fn load(path: &Path) -> SourceMap {
-    let mut sources = pmovesc::output::fs::load_stack(path).expect("load stack");
+    let sources = pmovesc::output::fs::load_stack(path).expect("load stack");
     // Display names relative to the repository, with `/`.
     let root = manifest_dir();
-    let mut renamed = SourceMap::new();
-    for (_, f) in sources.files() {
-        let name = Path::new(&f.name)
+    sources.renamed(|name| {
+        Path::new(name)
             .strip_prefix(&root)
             .map(|p| p.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_else(|_| f.name.clone());
-        renamed.add_file(SourceFile { name, ..f.clone() });
-    }
-    sources = renamed;
-    sources
+            .unwrap_or_else(|_| name.to_string())
+    })
 }
 
 /// Compiles with the fixed header command the tests use.

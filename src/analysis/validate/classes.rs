@@ -139,14 +139,33 @@ pub(super) fn check_class_rules(
             .as_ref()
             .filter(|d| !d.value.iter().any(|c| c == "ALL")),
     );
-    if let (Some(limit), Some(own)) = (&cb.pids_limit, &body.pids_limit) {
-        let looser = own.value > limit.value || own.value <= 0;
+    // The process limit as lowering picks it: `resources pids=` over `pids-limit`. The class's
+    // `pids-limit` is a hardening setting: a service may not go above it without a reason. Its
+    // `resources pids=` is sizing, which a service may raise; but no service may lift the limit
+    // altogether (0 or -1) without a reason.
+    let class_pids = cb
+        .pids_limit
+        .as_ref()
+        .map(|p| p.value)
+        .or(Resources::of(&cb.resources).pids.map(|_| i64::MAX));
+    let own_pids = match (&body.resources, &body.pids_limit) {
+        (Some(r), _) if r.value.pids.is_some() => r.value.pids.map(|p| (p, &r.reason, r.span)),
+        (_, Some(p)) => Some((p.value, &p.reason, p.span)),
+        _ => None,
+    };
+    if let (Some(limit), Some((own, reason, span))) = (class_pids, own_pids) {
+        let looser = limit > 0 && (own <= 0 || own > limit);
+        let setting = Setting {
+            value: own,
+            span,
+            reason: reason.clone(),
+        };
         loosening(
             diags,
             &class_name.value,
             "pids-limit",
             looser,
-            Some(own).filter(|_| looser),
+            Some(&setting).filter(|_| looser),
         );
     }
 

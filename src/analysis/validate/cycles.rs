@@ -8,6 +8,9 @@ use crate::lang::model::*;
 use crate::lang::source::Span;
 
 /// One walk over the dependency graph (base and every `when`), reporting each cycle once.
+/// The most services a cycle's message names.
+const MAX_NAMED: usize = 8;
+
 pub(super) fn check_dependency_cycles(stack: &Resolved, diags: &mut Diagnostics) {
     let deps = |body: &ServiceBody| -> Vec<(String, Span)> {
         body.depends_on
@@ -29,7 +32,8 @@ pub(super) fn check_dependency_cycles(stack: &Resolved, diags: &mut Diagnostics)
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
-        Active,
+        /// On the DFS path, at this index.
+        Active(usize),
         Done,
     }
     let mut mark: HashMap<&str, Mark> = graph.keys().map(|k| (*k, Mark::New)).collect();
@@ -39,7 +43,7 @@ pub(super) fn check_dependency_cycles(stack: &Resolved, diags: &mut Diagnostics)
         }
         // Iterative DFS: (node, next edge index); `path` mirrors the active stack.
         let mut stack_: Vec<(&str, usize)> = vec![(start.as_str(), 0)];
-        mark.insert(start.as_str(), Mark::Active);
+        mark.insert(start.as_str(), Mark::Active(0));
         while let Some((node, i)) = stack_.last().copied() {
             let edges = &graph[node];
             if i >= edges.len() {
@@ -51,19 +55,26 @@ pub(super) fn check_dependency_cycles(stack: &Resolved, diags: &mut Diagnostics)
             let (next, span) = &edges[i];
             match mark.get(next.as_str()).copied() {
                 Some(Mark::New) => {
-                    mark.insert(next.as_str(), Mark::Active);
+                    mark.insert(next.as_str(), Mark::Active(stack_.len()));
                     stack_.push((next.as_str(), 0));
                 }
-                Some(Mark::Active) => {
-                    let pos = stack_
-                        .iter()
-                        .position(|(n, _)| *n == next.as_str())
-                        .unwrap_or(0);
-                    let cycle: Vec<&str> = stack_[pos..]
-                        .iter()
-                        .map(|(n, _)| *n)
-                        .chain([next.as_str()])
-                        .collect();
+                Some(Mark::Active(pos)) => {
+                    // A long cycle is named by its ends: the message stays short however
+                    // many services it holds.
+                    let members = &stack_[pos..];
+                    let mut cycle: Vec<String> = Vec::new();
+                    if members.len() > MAX_NAMED {
+                        cycle.extend(members[..MAX_NAMED / 2].iter().map(|(n, _)| n.to_string()));
+                        cycle.push(format!("… ({} services) …", members.len() - MAX_NAMED));
+                        cycle.extend(
+                            members[members.len() - MAX_NAMED / 2..]
+                                .iter()
+                                .map(|(n, _)| n.to_string()),
+                        );
+                    } else {
+                        cycle.extend(members.iter().map(|(n, _)| n.to_string()));
+                    }
+                    cycle.push(next.clone());
                     diags.push(
                         Diagnostic::error(
                             Code::Cycle,

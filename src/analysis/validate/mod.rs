@@ -5,7 +5,8 @@
 //! One file per family of rules: `references` (names a body uses, exceptions with reasons),
 //! `exceptions` (exceptions written with plain nodes), `cycles` (dependency cycles), `profiles` (rules over each profile's shape), `classes`
 //! (hardening classes and what they require), `containers` (fixed container names), `mcp` (MCP
-//! servers), `secrets` (how secrets reach containers).
+//! servers), `secrets` (how secrets reach containers), `values` (values compose reads in a context
+//! of their own).
 
 mod classes;
 mod containers;
@@ -15,6 +16,7 @@ mod mcp;
 mod profiles;
 mod references;
 mod secrets;
+mod values;
 
 use crate::analysis::resolve::{EXEMPT, Resolved, undefined};
 use crate::diag::Diagnostics;
@@ -24,6 +26,9 @@ pub use mcp::check_mcp_name;
 /// Runs every rule.
 pub fn validate(stack: &Resolved, diags: &mut Diagnostics) {
     classes::check_classes(stack, diags);
+    for class in stack.classes.values() {
+        values::check_tmpfs(&class.body.tmpfs, diags);
+    }
     if let Some(d) = &stack.default_hardening
         && d.value != EXEMPT
         && !stack.classes.contains_key(&d.value)
@@ -32,9 +37,11 @@ pub fn validate(stack: &Resolved, diags: &mut Diagnostics) {
     }
     for service in stack.services.values() {
         references::check_body_refs(stack, &service.body, diags);
+        values::check_body_values(stack, &service.body, diags);
         for when in &service.body.whens {
             references::check_selector(stack, &when.selector, diags);
             references::check_body_refs(stack, &when.body, diags);
+            values::check_body_values(stack, &when.body, diags);
         }
         if let Some(only) = &service.body.only_in {
             for s in &only.value {

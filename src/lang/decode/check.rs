@@ -81,11 +81,15 @@ impl Decoder<'_> {
             );
         }
         let arg_checked = spec.args.max.map_or(args.len(), |m| args.len().min(m));
-        for (v, s) in &args[..arg_checked] {
+        for (i, (v, s)) in args[..arg_checked].iter().enumerate() {
             let mut expect = Expect::arg(&spec.args);
             // ulimit's second argument is a number even though its first is a name.
             if name == "ulimit" {
-                expect.ty = ValueType::Scalar;
+                expect.ty = if i == 0 {
+                    ValueType::String
+                } else {
+                    ValueType::Integer
+                };
             }
             self.check_value(expect, v, *s, &format!("argument of `{name}`"));
         }

@@ -24,11 +24,21 @@ impl Decoder<'_> {
 
     pub(super) fn ulimit(&mut self, c: Node<'_>, body: &mut ServiceBody) {
         let Some(name) = c.arg_string(0) else { return };
+        // A value outside 64 bits is reported by the vocabulary check; it must not wrap.
+        let out_of_range =
+            |v: &Value<'_>| v.as_integer().is_some_and(|i| i64::try_from(i).is_err());
+        if c.args().get(1).is_some_and(|(v, _)| out_of_range(v))
+            || ["soft", "hard"]
+                .iter()
+                .any(|p| c.prop(p).is_some_and(|(v, _)| out_of_range(v)))
+        {
+            return;
+        }
         let single = c
             .args()
             .get(1)
             .and_then(|(v, _)| v.as_integer())
-            .map(|i| i as i64);
+            .and_then(|i| i64::try_from(i).ok());
         let (soft, hard) = (c.prop_int("soft"), c.prop_int("hard"));
         let limit = match (single, soft, hard) {
             (Some(v), None, None) => Ulimit::Single(v),

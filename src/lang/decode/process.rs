@@ -99,6 +99,17 @@ impl Decoder<'_> {
             );
             return;
         };
+        if let Err(e) = crate::lang::compose_values::check_compose_string(&value) {
+            self.push(
+                Diagnostic::error(
+                    Code::BadInterpolation,
+                    format!("the value of `{key}` is not what compose would read"),
+                )
+                .label(span, e)
+                .help("write `$$` for a literal `$`, and `${NAME}` or `${NAME:-default}` to read a variable"),
+            );
+            return;
+        }
         if let Some(prev) = env.get(key) {
             self.push(
                 Diagnostic::error(

@@ -7,8 +7,8 @@ use super::node::{scalar_string, value_kind};
 use crate::diag::{Code, Diagnostic, suggest};
 use crate::lang::source::Span;
 use crate::lang::syntax::Value;
-use crate::lang::values;
 use crate::lang::vocabulary::{ArgSpec, PropSpec, ValueType};
+use crate::lang::{compose_values, values};
 
 /// What one value must be.
 #[derive(Debug, Clone, Copy)]
@@ -48,15 +48,35 @@ impl Expect {
             | ValueType::Duration
             | ValueType::PullPolicy
             | ValueType::IpcMode
-            | ValueType::Scalar => true,
+            | ValueType::Scalar
+            | ValueType::Text => true,
             ValueType::Name
             | ValueType::Integer
             | ValueType::Number
             | ValueType::Bool
             | ValueType::Port
             | ValueType::CountOrAll
-            | ValueType::SizeOrUnlimited => self.variables,
-            ValueType::PortOrInterpolation | ValueType::Image => false,
+            | ValueType::SizeOrUnlimited
+            | ValueType::Cpus => self.variables,
+            // Paths take text around variables and check it whole; the rest must be literal:
+            // what they mean is what the hardening and output checks read.
+            ValueType::PortOrInterpolation
+            | ValueType::Image
+            | ValueType::EnvName
+            | ValueType::FileName
+            | ValueType::IpAddress
+            | ValueType::Subnet
+            | ValueType::Hostname
+            | ValueType::ContainerPath
+            | ValueType::FilePath
+            | ValueType::DirPath
+            | ValueType::UrlPath
+            | ValueType::FileMode
+            | ValueType::Signal
+            | ValueType::NetworkMode
+            | ValueType::PidMode
+            | ValueType::User
+            | ValueType::Capability => false,
         }
     }
 }
@@ -127,7 +147,11 @@ impl Decoder<'_> {
             Value::String(s)
                 if matches!(
                     ty,
-                    ValueType::Integer | ValueType::Number | ValueType::Bool | ValueType::Port
+                    ValueType::Integer
+                        | ValueType::Number
+                        | ValueType::Bool
+                        | ValueType::Port
+                        | ValueType::Cpus
                 ) || (ty == ValueType::CountOrAll && s != "all") =>
             {
                 wrong_type(self)
@@ -150,6 +174,20 @@ impl Decoder<'_> {
                     (ValueType::Integer | ValueType::Number | ValueType::Scalar, Ok(n)) => {
                         self.in_range(e, n, &shown, span, what)
                     }
+                    (ValueType::Cpus, Ok(n)) => match compose_values::check_cpus(n as f64) {
+                        Ok(()) => true,
+                        Err(msg) => self.bad(Code::OutOfRange, e, &shown, span, what, msg),
+                    },
+                    (
+                        ValueType::Integer
+                        | ValueType::Number
+                        | ValueType::Scalar
+                        | ValueType::Cpus,
+                        Err(_),
+                    ) => {
+                        let msg = "outside the 64-bit range compose reads".to_string();
+                        self.bad(Code::OutOfRange, e, &shown, span, what, msg)
+                    }
                     (ValueType::Port | ValueType::PortOrInterpolation, Ok(p))
                         if (1..=65535).contains(&p) =>
                     {
@@ -171,6 +209,16 @@ impl Decoder<'_> {
                     }
                     _ => wrong_type(self),
                 }
+            }
+            Value::Float(f) if ty == ValueType::Cpus => match compose_values::check_cpus(*f) {
+                Ok(()) => true,
+                Err(msg) => self.bad(Code::OutOfRange, e, &f.to_string(), span, what, msg),
+            },
+            Value::Float(f)
+                if !f.is_finite() && matches!(ty, ValueType::Number | ValueType::Scalar) =>
+            {
+                let msg = "compose cannot read an infinite or NaN number".to_string();
+                self.bad(Code::OutOfRange, e, &f.to_string(), span, what, msg)
             }
             Value::Float(_) => {
                 matches!(ty, ValueType::Number | ValueType::Scalar) || wrong_type(self)
@@ -214,7 +262,11 @@ impl Decoder<'_> {
         self.push(
             Diagnostic::error(
                 code,
-                format!("{what}: `{shown}` is not {}", e.ty.describe()),
+                format!(
+                    "{what}: `{}` is not {}",
+                    compose_values::shown(shown),
+                    e.ty.describe()
+                ),
             )
             .label(span, msg)
             .help(code_help(code)),
@@ -224,9 +276,12 @@ impl Decoder<'_> {
 
     fn not_allowed(&mut self, e: Expect, s: &str, span: Span, what: &str) -> bool {
         self.push(
-            Diagnostic::error(Code::InvalidValue, format!("`{s}` is not a valid {what}"))
-                .label(span, "not an allowed value")
-                .help(suggest(s, e.values.iter().copied())),
+            Diagnostic::error(
+                Code::InvalidValue,
+                format!("`{}` is not a valid {what}", compose_values::shown(s)),
+            )
+            .label(span, "not an allowed value")
+            .help(suggest(s, e.values.iter().copied())),
         );
         false
     }
@@ -234,6 +289,10 @@ impl Decoder<'_> {
     /// A value given by a variable: a whole-string interpolation whose default passes the
     /// literal checks. A string type also takes text around variables (`"${DATA}/models"`).
     fn check_variable(&mut self, e: Expect, s: &str, span: Span, what: &str) -> bool {
+        // First the syntax, as compose parses it: a malformed `${` makes it refuse the file.
+        if let Err(why) = compose_values::check_compose_string(s) {
+            return self.bad(Code::BadInterpolation, e, s, span, what, why);
+        }
         let typed = !matches!(e.ty, ValueType::String | ValueType::Scalar) || !e.values.is_empty();
         let problem = match whole_variable(s) {
             None if typed => Some((
@@ -289,7 +348,33 @@ enum Check {
 fn literal(e: Expect, s: &str) -> Result<(), Check> {
     let bad = |code: Code, r: Result<(), String>| r.map_err(|m| Check::Bad(code, m));
     match e.ty {
-        ValueType::String | ValueType::Scalar => {}
+        ValueType::Text => {}
+        ValueType::String | ValueType::Scalar => bad(
+            Code::BadInterpolation,
+            compose_values::check_compose_string(s),
+        )?,
+        ValueType::EnvName => bad(Code::BadVariableName, compose_values::check_env_name(s))?,
+        ValueType::FileName => bad(
+            Code::BadOutputName,
+            compose_values::check_output_file_name(s),
+        )?,
+        ValueType::IpAddress => bad(Code::BadAddress, compose_values::check_ip(s))?,
+        ValueType::Subnet => bad(Code::BadAddress, compose_values::check_subnet(s))?,
+        ValueType::Hostname => bad(Code::BadAddress, compose_values::check_hostname(s))?,
+        ValueType::ContainerPath => bad(Code::BadPath, compose_values::check_container_path(s))?,
+        ValueType::FilePath => bad(Code::BadPath, compose_values::check_file_path(s))?,
+        ValueType::DirPath => bad(Code::BadPath, compose_values::check_dir_path(s))?,
+        ValueType::UrlPath => bad(Code::BadPath, compose_values::check_url_path(s))?,
+        ValueType::FileMode => bad(Code::InvalidValue, compose_values::check_file_mode(s))?,
+        ValueType::Signal => bad(Code::InvalidValue, compose_values::check_signal(s))?,
+        ValueType::NetworkMode => bad(Code::InvalidValue, compose_values::check_network_mode(s))?,
+        ValueType::PidMode => bad(Code::InvalidValue, compose_values::check_pid_mode(s))?,
+        ValueType::User => bad(Code::BadUser, compose_values::check_user(s))?,
+        ValueType::Capability => bad(Code::InvalidValue, compose_values::check_capability(s))?,
+        ValueType::Cpus => {
+            let n: f64 = s.parse().map_err(|_| Check::WrongType)?;
+            bad(Code::OutOfRange, compose_values::check_cpus(n))?
+        }
         ValueType::Name => bad(Code::BadName, values::check_name(s))?,
         ValueType::Duration => bad(Code::BadDuration, values::check_duration(s))?,
         ValueType::Size => bad(Code::BadSize, values::check_size(s))?,
@@ -407,9 +492,10 @@ pub(super) fn type_help(e: Expect, v: &Value<'_>) -> String {
         (ValueType::Bool, Value::String(s)) if s == "true" || s == "false" => {
             format!("KDL 2.0 booleans are `#{s}`, without quotes")
         }
-        (ValueType::Port | ValueType::Integer | ValueType::Number, Value::String(s))
-            if s.parse::<f64>().is_ok() =>
-        {
+        (
+            ValueType::Port | ValueType::Integer | ValueType::Number | ValueType::Cpus,
+            Value::String(s),
+        ) if s.parse::<f64>().is_ok() => {
             format!("write the number without quotes: `{s}`")
         }
         (_, Value::String(s)) if s.contains("${") => {

@@ -32,13 +32,13 @@ pub(super) const NODES: &[NodeSpec] = &[
                 required: true,
                 ..prop("port", T::Port, "port inside the container")
             },
-            prop("path", T::String, "request path (default /)"),
+            prop("path", T::UrlPath, "request path (default /)"),
             prop_enum(
                 "tool",
                 &["curl", "wget", "python"],
                 "the probe program in the image (default curl)",
             ),
-            prop("host", T::String, "address to probe (default 127.0.0.1)"),
+            prop("host", T::Hostname, "address to probe (default 127.0.0.1)"),
         ],
         "An HTTP GET that must succeed; the endpoint is also recorded for outside probes.",
     ),
@@ -60,14 +60,14 @@ pub(super) const NODES: &[NodeSpec] = &[
     node(
         "title",
         &[C::Mcp],
-        args("title", 1, Some(1), T::String),
+        args("title", 1, Some(1), T::Text),
         &[],
         "Display name.",
     ),
     node(
         "description",
         &[C::Mcp],
-        args("text", 1, Some(1), T::String),
+        args("text", 1, Some(1), T::Text),
         &[],
         "What the server does (at most 100 characters).",
     ),
@@ -105,11 +105,11 @@ pub(super) const NODES: &[NodeSpec] = &[
     repeatable(node(
         "env",
         &[C::Mcp],
-        args("variable", 1, Some(1), T::String),
+        args("variable", 1, Some(1), T::EnvName),
         &[
             prop("secret", T::Bool, "the value is a secret"),
             prop("required", T::Bool, "the server needs it"),
-            prop("description", T::String, "what it is"),
+            prop("description", T::Text, "what it is"),
         ],
         "An environment variable the server reads.",
     )),

@@ -14,14 +14,14 @@ pub(super) const NODES: &[NodeSpec] = &[
     node(
         "cap-drop",
         SVC_HARD,
-        args("capabilities", 1, None, T::String),
+        args("capabilities", 1, None, T::Capability),
         &[REASON],
         "Capabilities to drop (usually \"ALL\").",
     ),
     node(
         "allow-cap",
         &[C::Hardening],
-        args("capabilities", 1, None, T::String),
+        args("capabilities", 1, None, T::Capability),
         &[],
         "Capabilities a service of this class may cap-add.",
     ),
@@ -38,7 +38,7 @@ pub(super) const NODES: &[NodeSpec] = &[
     node(
         "user",
         SVC_HARD,
-        args("uid:gid", 1, Some(1), T::String),
+        args("uid:gid", 1, Some(1), T::User),
         &[REASON],
         "The user the container runs as; a class user must be numeric and non-root.",
     ),
@@ -52,10 +52,10 @@ pub(super) const NODES: &[NodeSpec] = &[
     repeatable(node(
         "tmpfs",
         SVC_HARD,
-        args("target", 1, Some(1), T::String),
+        args("target", 1, Some(1), T::ContainerPath),
         &[
             prop("size", T::Size, "size limit"),
-            prop("mode", T::String, "octal file mode, e.g. \"1777\""),
+            prop("mode", T::FileMode, "octal file mode, e.g. \"1777\""),
             prop("uid", T::Integer, "owner uid"),
             prop("gid", T::Integer, "owner gid"),
         ],
@@ -90,7 +90,7 @@ pub(super) const NODES: &[NodeSpec] = &[
         SVC_HARD,
         NO_ARGS,
         &[
-            prop("cpus", T::Number, "CPU limit"),
+            prop("cpus", T::Cpus, "CPU limit"),
             prop("memory", T::Size, "memory limit"),
             prop("pids", T::Integer, "process limit"),
         ],
@@ -101,7 +101,7 @@ pub(super) const NODES: &[NodeSpec] = &[
         SVC_HARD,
         NO_ARGS,
         &[
-            prop("cpus", T::Number, "reserved CPUs"),
+            prop("cpus", T::Cpus, "reserved CPUs"),
             prop("memory", T::Size, "reserved memory"),
         ],
         "deploy.resources.reservations.",

@@ -90,6 +90,40 @@ pub enum ValueType {
     PullPolicy,
     /// An IPC mode: `private`, `shareable`, `none`, `host`, `service:<name>`, `container:<name>`.
     IpcMode,
+    /// Free text that never reaches a compose file (descriptions, reasons).
+    Text,
+    /// An environment variable name: `[A-Za-z_][A-Za-z0-9_]*`.
+    EnvName,
+    /// The name of a file in the output directory (never a path).
+    FileName,
+    /// An IPv4 or IPv6 address.
+    IpAddress,
+    /// A subnet in CIDR form.
+    Subnet,
+    /// A host name.
+    Hostname,
+    /// An absolute path inside the container, without `:`.
+    ContainerPath,
+    /// A file path on the host (env files, secret files, Dockerfiles).
+    FilePath,
+    /// A directory path on the host (a build context).
+    DirPath,
+    /// An HTTP request path for a probe.
+    UrlPath,
+    /// A CPU count above 0.
+    Cpus,
+    /// An octal file mode such as `1777`.
+    FileMode,
+    /// A signal name or number.
+    Signal,
+    /// A `network-mode`: bridge, host, none, service:NAME, container:NAME.
+    NetworkMode,
+    /// A `pid` mode: host, service:NAME, container:NAME.
+    PidMode,
+    /// A container user `user[:group]`.
+    User,
+    /// A Linux capability name.
+    Capability,
 }
 
 impl ValueType {
@@ -110,6 +144,23 @@ impl ValueType {
             ValueType::SizeOrUnlimited => "a size such as \"2g\", or -1 for no limit",
             ValueType::PullPolicy => "a pull policy such as \"missing\" or \"daily\"",
             ValueType::IpcMode => "an IPC mode such as \"shareable\" or \"service:<name>\"",
+            ValueType::Text => "a string",
+            ValueType::EnvName => "a variable name",
+            ValueType::FileName => "a file name",
+            ValueType::IpAddress => "an IP address",
+            ValueType::Subnet => "a subnet such as \"172.30.0.0/24\"",
+            ValueType::Hostname => "a host name",
+            ValueType::ContainerPath => "an absolute container path",
+            ValueType::FilePath => "a file path",
+            ValueType::DirPath => "a directory path",
+            ValueType::UrlPath => "a request path such as \"/health\"",
+            ValueType::Cpus => "a CPU count above 0",
+            ValueType::FileMode => "an octal file mode",
+            ValueType::Signal => "a signal such as \"SIGTERM\"",
+            ValueType::NetworkMode => "a network mode",
+            ValueType::PidMode => "a pid mode",
+            ValueType::User => "a user such as \"1000:1000\"",
+            ValueType::Capability => "a capability name",
         }
     }
 }
@@ -270,7 +321,7 @@ const fn prop_enum(
 
 const REASON: PropSpec = prop(
     "reason",
-    ValueType::String,
+    ValueType::Text,
     "why the service needs this exception; recorded in the audit",
 );
 

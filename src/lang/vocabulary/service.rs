@@ -7,7 +7,7 @@ pub(super) const NODES: &[NodeSpec] = &[
     node(
         "description",
         SVC,
-        args("text", 1, Some(1), T::String),
+        args("text", 1, Some(1), T::Text),
         &[],
         "What the service is for.",
     ),
@@ -21,7 +21,7 @@ pub(super) const NODES: &[NodeSpec] = &[
     node(
         "pin-var",
         SVC,
-        args("variable", 1, Some(1), T::String),
+        args("variable", 1, Some(1), T::EnvName),
         &[],
         "Pin variable of the image (default SERVICE_NAME_IMAGE).",
     ),
@@ -29,11 +29,11 @@ pub(super) const NODES: &[NodeSpec] = &[
         node(
             "build",
             SVC,
-            args("context", 0, Some(1), T::String),
+            args("context", 0, Some(1), T::DirPath),
             &[
                 prop(
                     "dockerfile",
-                    T::String,
+                    T::FilePath,
                     "Dockerfile path, relative to the context",
                 ),
                 prop("target", T::String, "build stage"),
@@ -90,7 +90,7 @@ pub(super) const NODES: &[NodeSpec] = &[
                 T::PortOrInterpolation,
                 "published host port (default: the container port)",
             ),
-            prop("host-ip", T::String, "host address to bind"),
+            prop("host-ip", T::IpAddress, "host address to bind"),
             prop_enum("protocol", &["tcp", "udp"], "protocol (default tcp)"),
             REASON,
         ],
@@ -123,7 +123,7 @@ pub(super) const NODES: &[NodeSpec] = &[
         args("secret name", 1, Some(1), T::Name),
         &[prop(
             "env",
-            T::String,
+            T::EnvName,
             "an environment variable set to /run/secrets/<name>",
         )],
         "A secret mounted under /run/secrets.",
@@ -161,7 +161,7 @@ pub(super) const NODES: &[NodeSpec] = &[
     repeatable(node(
         "cap-add",
         SVC,
-        args("capability", 1, Some(1), T::String),
+        args("capability", 1, Some(1), T::Capability),
         &[REASON],
         "A capability added back; must be allowed by the class.",
     )),
@@ -206,21 +206,21 @@ pub(super) const NODES: &[NodeSpec] = &[
     node(
         "stop-signal",
         SVC,
-        args("signal", 1, Some(1), T::String),
+        args("signal", 1, Some(1), T::Signal),
         &[],
         "Signal sent on stop.",
     ),
     node(
         "working-dir",
         SVC,
-        args("path", 1, Some(1), T::String),
+        args("path", 1, Some(1), T::ContainerPath),
         &[],
         "Working directory.",
     ),
     node(
         "hostname",
         SVC,
-        args("hostname", 1, Some(1), T::String),
+        args("hostname", 1, Some(1), T::Hostname),
         &[],
         "Container hostname.",
     ),
@@ -234,14 +234,14 @@ pub(super) const NODES: &[NodeSpec] = &[
     node(
         "network-mode",
         SVC,
-        args("mode", 1, Some(1), T::String),
+        args("mode", 1, Some(1), T::NetworkMode),
         &[REASON],
         "Network mode; \"host\" is an exception that needs reason=.",
     ),
     node(
         "pid",
         SVC,
-        args("mode", 1, Some(1), T::String),
+        args("mode", 1, Some(1), T::PidMode),
         &[REASON],
         "PID namespace; \"host\" is an exception that needs reason=.",
     ),

@@ -35,8 +35,8 @@ pub(super) const NODES: &[NodeSpec] = &[
         args("network name", 1, Some(1), T::Name),
         &[
             prop("name", T::String, "the network's name on the engine"),
-            prop("subnet", T::String, "IPAM subnet in CIDR form"),
-            prop("gateway", T::String, "IPAM gateway address"),
+            prop("subnet", T::Subnet, "IPAM subnet in CIDR form"),
+            prop("gateway", T::IpAddress, "IPAM gateway address"),
             prop("internal", T::Bool, "no route to the outside"),
             prop("external", T::Bool, "created outside this project"),
             prop("driver", T::String, "network driver (default bridge)"),
@@ -60,10 +60,10 @@ pub(super) const NODES: &[NodeSpec] = &[
         &[C::Top],
         args("secret name", 1, Some(1), T::Name),
         &[
-            prop("file", T::String, "a file holding the secret"),
+            prop("file", T::FilePath, "a file holding the secret"),
             prop(
                 "environment",
-                T::String,
+                T::EnvName,
                 "an environment variable holding the secret",
             ),
             prop("external", T::Bool, "created outside this project"),
@@ -112,7 +112,7 @@ pub(super) const NODES: &[NodeSpec] = &[
             ),
             prop(
                 "file",
-                T::String,
+                T::FileName,
                 "output file name (default docker-compose.<profile>.yml)",
             ),
             prop(
@@ -141,7 +141,7 @@ pub(super) const NODES: &[NodeSpec] = &[
     repeatable(node(
         "env-file",
         &[C::Project, C::Service],
-        args("paths", 1, None, T::String),
+        args("paths", 1, None, T::FilePath),
         &[prop(
             "required",
             T::Bool,
@@ -152,7 +152,7 @@ pub(super) const NODES: &[NodeSpec] = &[
     node(
         "pin-file",
         &[C::Project],
-        args("file name", 1, Some(1), T::String),
+        args("file name", 1, Some(1), T::FileName),
         &[],
         "Name of the generated pin file (default env.shared).",
     ),

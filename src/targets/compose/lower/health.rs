@@ -68,7 +68,11 @@ pub fn http_probe(tool: &str, url: &str) -> Vec<String> {
             "CMD".into(),
             "python3".into(),
             "-c".into(),
-            format!("import urllib.request; urllib.request.urlopen('{url}', timeout=5)"),
+            // The URL as a Python literal: a path can never end the string and run code.
+            format!(
+                "import urllib.request; urllib.request.urlopen({}, timeout=5)",
+                crate::lang::compose_values::python_string_literal(url)
+            ),
         ],
         _ => vec![
             "CMD".into(),
