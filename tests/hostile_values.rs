@@ -109,6 +109,7 @@ fn fields() -> Vec<Field> {
             "top:service {V} {\n    image \"x/y:1\"\n}\n"
         ),
         svc!("pin-var", Str, "pin-var {V}"),
+        svc!("input default=", Str, "top:input \"V{N}\" default={V}\nservice \"s{N}\" {\n    image \"x/y:1\"\n    env {\n        K \"${V{N}}\"\n    }\n}\n"),
         svc!("image", Str, "image {V}"),
         svc!("build[0]", Str, "build {V}"),
         svc!("build dockerfile=", Str, "build \".\" dockerfile={V}"),

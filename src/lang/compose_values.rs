@@ -25,6 +25,20 @@ pub fn shown(s: &str) -> String {
     out
 }
 
+/// A value on one line of a generated file (a comment, an env file): control characters and
+/// line separators escaped, nothing cut, so a value can never start a line of its own.
+pub fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// A NUL can never be passed on: the engine cuts strings at it.
 pub fn check_no_nul(s: &str) -> Result<(), String> {
     if s.contains('\0') {

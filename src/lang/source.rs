@@ -66,9 +66,9 @@ impl SourceFile {
 
     /// The text as a terminal shows it, byte for byte as long as the source (so spans still
     /// apply): every KDL newline becomes one `\n` or `\r\n` (CR, VT and FF a `\n`, NEL a
-    /// `\r\n`, LS and PS a space and `\r\n`), and every other control character, and the
-    /// bidirectional overrides, become `?`, so a stack cannot draw on the terminal or reorder
-    /// what a reviewer reads.
+    /// `\r\n`, LS and PS a space and `\r\n`), every other control character becomes `?`
+    /// (one per byte) and the bidirectional controls U+FFFD, so a stack cannot draw on the
+    /// terminal or reorder what a reviewer reads.
     pub fn display_text(&self) -> &str {
         self.display.get_or_init(|| display_text(&self.text))
     }
@@ -200,7 +200,10 @@ fn display_text(text: &str) -> String {
                 let c = text[i..].chars().next().expect("char boundary");
                 let hidden = (c.is_control() && c != '\t')
                     || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-                if hidden {
+                if hidden && c.len_utf8() == 3 {
+                    // One visible character of the same byte length.
+                    out.extend_from_slice("\u{FFFD}".as_bytes());
+                } else if hidden {
                     out.extend(std::iter::repeat_n(b'?', c.len_utf8()));
                 } else {
                     out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
@@ -449,6 +452,6 @@ mod tests {
     fn controls_are_hidden_from_the_terminal() {
         let mut m = SourceMap::new();
         let id = m.add("x.kdl", "a\u{1b}[2Jb\u{202e}c\u{9b}d\te");
-        assert_eq!(m.file(id).display_text(), "a?[2Jb???c??d\te");
+        assert_eq!(m.file(id).display_text(), "a?[2Jb\u{fffd}c??d\te");
     }
 }

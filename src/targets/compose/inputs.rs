@@ -325,7 +325,8 @@ pub fn gitignore_file(regenerate: &str) -> String {
 fn comment_lines(out: &mut String, text: &str) {
     for line in text.lines() {
         out.push_str("# ");
-        out.push_str(line);
+        // A carriage return or line separator left in a line would end the comment.
+        out.push_str(&crate::lang::compose_values::one_line(line));
         out.push('\n');
     }
 }
@@ -376,7 +377,10 @@ pub fn example_file(
             facts.push(format!("generated: {}", g.value.describe()));
         }
         if let Some(d) = &input.default {
-            facts.push(format!("default: {}", d.value));
+            facts.push(format!(
+                "default: {}",
+                crate::lang::compose_values::one_line(&d.value)
+            ));
         }
         out.push_str(&format!("# {}\n", facts.join("; ")));
         out.push_str(&format!("# groups: {}\n", group_list(&u.groups)));
@@ -385,7 +389,10 @@ pub fn example_file(
         } else {
             out.push_str(&format!(
                 "# {name}={}\n",
-                input.default.as_ref().map_or("", |d| d.value.as_str())
+                input
+                    .default
+                    .as_ref()
+                    .map_or(String::new(), |d| crate::lang::compose_values::one_line(&d.value))
             ));
         }
     }
@@ -399,7 +406,11 @@ pub fn example_file(
              # (not declared as inputs: optional settings of single services)\n\n",
         );
         for (name, u) in others {
-            let defaults: Vec<&str> = u.inline_defaults.iter().map(String::as_str).collect();
+            let defaults: Vec<String> = u
+                .inline_defaults
+                .iter()
+                .map(|d| crate::lang::compose_values::one_line(d))
+                .collect();
             out.push_str(&format!("# groups: {}\n", group_list(&u.groups)));
             match defaults.as_slice() {
                 [] => out.push_str(&format!("# {name}=\n")),
