@@ -160,7 +160,7 @@ impl miette::Diagnostic for Report<'_> {
 
 /// Text of a message, label or help as the terminal shows it: control characters escaped
 /// (a newline stays a newline), at most [`MAX_TEXT`] bytes.
-fn shown(text: &str) -> String {
+pub fn shown(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(MAX_TEXT));
     for c in text.chars() {
         if out.len() >= MAX_TEXT {

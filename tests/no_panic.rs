@@ -219,7 +219,9 @@ fn compile_and_render(files: &[(String, String)]) -> Result<(), String> {
                 .filter(|c| !c.is_whitespace() && !matches!(c, '│' | '·'))
                 .collect()
         };
-        if !human.contains(d.code.id()) || !compact(&human).contains(&compact(&d.message)) {
+        // The terminal shows the message with its control characters escaped.
+        let message = pmovesc::render::shown(&d.message);
+        if !human.contains(d.code.id()) || !compact(&human).contains(&compact(&message)) {
             return Err(format!(
                 "{}: the human rendering lacks code or message `{}`:\n{human}",
                 d.code, d.message

@@ -129,6 +129,13 @@ pub fn check_interpolation(s: &str) -> Result<(), String> {
                 depth -= 1;
                 i += 1;
             }
+            // Compose reads `${...}` on one line: a line break inside makes it refuse the file.
+            b if depth > 0 && (b < 0x20 || b == 0x7f) => {
+                return Err(format!(
+                    "the control character `{}` cannot be inside `${{...}}`: compose refuses it there",
+                    char::from(b).escape_default()
+                ));
+            }
             _ => i += 1,
         }
     }
@@ -136,6 +143,30 @@ pub fn check_interpolation(s: &str) -> Result<(), String> {
         return Err("an interpolation `${...` is not closed with `}`".into());
     }
     Ok(())
+}
+
+/// A default pmovesc itself writes into `${NAME:-default}` (an input's `default=`): well formed
+/// as a default there, and no `}` of its own, which would end the default early and leave the
+/// rest as text after it.
+pub fn check_interpolation_default(s: &str) -> Result<(), String> {
+    let bytes = s.as_bytes();
+    let (mut i, mut depth) = (0, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'$' if bytes.get(i + 1) == Some(&b'$') => i += 1,
+            b'$' if bytes.get(i + 1) == Some(&b'{') => depth += 1,
+            b'}' if depth > 0 => depth -= 1,
+            b'}' => {
+                return Err(
+                    "a `}` would end the default early (it is written as `${NAME:-default}`)"
+                        .into(),
+                );
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    check_interpolation(&format!("${{X:-{s}}}"))
 }
 
 /// Any string compose reads as a value: no NUL, interpolation well formed.
@@ -610,10 +641,31 @@ mod tests {
             assert!(check_interpolation(ok).is_ok(), "{ok}");
         }
         for bad in [
-            "${", "${}", "${A", "${1A}", "${A:x}", "${A!}", "${a.b}", "${A-${B}", "${A:-${}",
-            "${A:-${B", "\0",
+            "${",
+            "${}",
+            "${A",
+            "${1A}",
+            "${A:x}",
+            "${A!}",
+            "${a.b}",
+            "${A-${B}",
+            "${A:-${}",
+            "${A:-${B",
+            "\0",
+            "${A:-a\nb}",
+            "${A:-\r}",
         ] {
             assert!(check_interpolation(bad).is_err(), "{bad}");
+        }
+        assert!(
+            check_interpolation("a\nb").is_ok(),
+            "a line break outside `${{...}}`"
+        );
+        for ok in ["", "x", "$$", "${B}", "${B:-c}", "a b", "$"] {
+            assert!(check_interpolation_default(ok).is_ok(), "{ok}");
+        }
+        for bad in ["}", "a}b", "a\nb", "${B", "${1}"] {
+            assert!(check_interpolation_default(bad).is_err(), "{bad}");
         }
     }
 

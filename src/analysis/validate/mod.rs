@@ -35,6 +35,7 @@ pub fn validate(stack: &Resolved, diags: &mut Diagnostics) {
     {
         undefined(diags, "hardening class", d, stack.classes.keys());
     }
+    values::check_input_defaults(stack, diags);
     for service in stack.services.values() {
         references::check_body_refs(stack, &service.body, diags);
         values::check_body_values(stack, &service.body, diags);

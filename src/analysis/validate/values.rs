@@ -25,6 +25,32 @@ fn bad(diags: &mut Diagnostics, code: Code, span: Span, what: &str, value: &str,
     );
 }
 
+/// An input's `default=` is written into `${NAME:-default}` wherever a compose file reads the
+/// input: it must be a default compose reads as one (a secret's value is not shown).
+pub(super) fn check_input_defaults(stack: &Resolved, diags: &mut Diagnostics) {
+    for input in stack.inputs.values() {
+        let Some(d) = &input.default else { continue };
+        if cv::check_interpolation(&d.value).is_err() {
+            continue; // the decoder reported it
+        }
+        if let Err(e) = cv::check_interpolation_default(&d.value) {
+            let shown_value = if input.secret { "" } else { d.value.as_str() };
+            let mut diag = Diagnostic::error(
+                Code::BadInterpolation,
+                format!("the default of input `{}`: {e}", input.name.value),
+            );
+            diag = if input.secret {
+                diag.label(d.span, "this default (a secret: not shown)")
+            } else if shown_value.is_empty() {
+                diag.label(d.span, "empty here")
+            } else {
+                diag.label(d.span, format!("`{}` here", shown(shown_value)))
+            };
+            diags.push(diag.help(Code::BadInterpolation.description()));
+        }
+    }
+}
+
 /// Checks the values of one body (a service's merged body or one of its `when` blocks).
 pub(super) fn check_body_values(stack: &Resolved, body: &ServiceBody, diags: &mut Diagnostics) {
     for mount in body.volumes.values() {

@@ -389,10 +389,9 @@ pub fn example_file(
         } else {
             out.push_str(&format!(
                 "# {name}={}\n",
-                input
-                    .default
-                    .as_ref()
-                    .map_or(String::new(), |d| crate::lang::compose_values::one_line(&d.value))
+                input.default.as_ref().map_or(String::new(), |d| {
+                    crate::lang::compose_values::one_line(&d.value)
+                })
             ));
         }
     }
