@@ -10,7 +10,7 @@ use pmovesc::analysis::{resolve, validate};
 use pmovesc::diag::Diagnostics;
 use pmovesc::lang::source::SourceMap;
 use pmovesc::lang::{decode, syntax};
-use pmovesc::output::{check, fs};
+use pmovesc::output::{check, outdir, transaction};
 use pmovesc::targets::compose::{emit, lower};
 use pmovesc::{Options, analyze, compile};
 
@@ -115,11 +115,12 @@ fn passes(c: &mut Criterion) {
         // check on an unchanged output directory: compile, read OUT, compare.
         let out = tempfile::tempdir().expect("tempdir");
         let built = compile(&src, &options);
-        fs::write_outputs(out.path(), &built.files, &built.all_file_names).expect("write");
+        transaction::write_outputs(out.path(), &built.files, &built.all_file_names, || {})
+            .expect("write");
         group.bench_with_input(BenchmarkId::new("check", n), &src, |b, s| {
             b.iter(|| {
                 let output = compile(s, &options);
-                let on_disk = fs::read_output_dir(out.path()).expect("read");
+                let on_disk = outdir::observe(out.path(), &output.files).expect("read");
                 let findings = check::compare(&output.files, &on_disk, &output.all_file_names);
                 assert!(findings.is_empty());
                 findings

@@ -5,7 +5,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use pmovesc::output::{check, fs};
+use pmovesc::output::outdir::OutDir;
+use pmovesc::output::{check, fs, manifest, transaction};
 
 use super::report::plural;
 use super::{Common, MessageFormat, load, options, report};
@@ -21,8 +22,27 @@ pub fn build(stacks: &Path, out: &Path, profiles: Vec<String>, common: &Common) 
         eprintln!("{}: nothing written to {}", counts.totals(), out.display());
         return ExitCode::from(1);
     }
-    match fs::write_outputs(out, &output.files, &output.all_file_names) {
+    let wait = || {
+        eprintln!(
+            "waiting for another pmovesc build into {} to finish",
+            out.display()
+        )
+    };
+    match transaction::write_outputs(out, &output.files, &output.all_file_names, wait) {
         Ok(r) => {
+            if r.recovered.finished {
+                eprintln!(
+                    "finished the build into {} that was stopped before it finished",
+                    out.display()
+                );
+            }
+            if r.recovered.temps_removed > 0 {
+                eprintln!(
+                    "removed {} of a stopped build from {}",
+                    plural(r.recovered.temps_removed, "temporary file"),
+                    out.display()
+                );
+            }
             if common.verbose {
                 for n in &r.written {
                     eprintln!("wrote {}", out.join(n).display());
@@ -52,10 +72,20 @@ pub fn build(stacks: &Path, out: &Path, profiles: Vec<String>, common: &Common) 
             }
             ExitCode::SUCCESS
         }
+        Err(e) if e.committed => {
+            eprintln!(
+                "error: writing {}: {}; the build was committed but not finished: some files in {} are from it, some older, until the next `pmovesc build` finishes it (`pmovesc check` says so meanwhile)",
+                out.display(),
+                e.error,
+                out.display()
+            );
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!(
-                "error: writing {}: {e}; files already in place were left as they were",
-                out.display()
+                "error: writing {}: {}; no generated file in it was changed",
+                out.display(),
+                e.error
             );
             ExitCode::from(2)
         }
@@ -67,19 +97,38 @@ pub fn check(stacks: &Path, out: &Path, profiles: Vec<String>, common: &Common) 
         Ok(s) => s,
         Err(code) => return code,
     };
-    let on_disk = match fs::read_output_dir(out) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: cannot read {}: {e}", out.display());
-            return ExitCode::from(2);
-        }
+    let cannot_read = |e: std::io::Error| {
+        eprintln!("error: cannot read {}: {e}", out.display());
+        ExitCode::from(2)
     };
+    let dir = match OutDir::open(out) {
+        Ok(dir) => dir,
+        Err(e) => return cannot_read(e),
+    };
+    // A build running meanwhile finishes first: its temporary files are not leftovers.
+    if let Some(dir) = &dir {
+        let wait = || {
+            eprintln!(
+                "waiting for the pmovesc build into {} to finish",
+                out.display()
+            )
+        };
+        if let Err(e) = dir.lock(false, wait) {
+            return cannot_read(e);
+        }
+    }
     let options = options(stacks, out, profiles, common);
     // Nothing changed since the last build (same compiler, stack, options, and every generated
     // file intact, by content hash): no need to compile.
-    if pmovesc::output::manifest::up_to_date(&sources, &options, &on_disk) {
-        eprintln!("{} is up to date", out.display());
-        return ExitCode::SUCCESS;
+    if let Some(dir) = &dir {
+        match manifest_says_current(dir, &sources, &options) {
+            Ok(true) => {
+                eprintln!("{} is up to date", out.display());
+                return ExitCode::SUCCESS;
+            }
+            Ok(false) => {}
+            Err(e) => return cannot_read(e),
+        }
     }
     let output = pmovesc::compile(&sources, &options);
     let counts = report(&sources, &output.diagnostics, common);
@@ -91,7 +140,14 @@ pub fn check(stacks: &Path, out: &Path, profiles: Vec<String>, common: &Common) 
         );
         return ExitCode::from(1);
     }
-    let findings = check::compare(&output.files, &on_disk, &output.all_file_names);
+    let found = match &dir {
+        Some(dir) => match dir.observe(&output.files) {
+            Ok(found) => found,
+            Err(e) => return cannot_read(e),
+        },
+        None => Default::default(),
+    };
+    let findings = check::compare(&output.files, &found, &output.all_file_names);
     if findings.is_empty() {
         eprintln!("{} is up to date{}", out.display(), counts.warning_note());
         return ExitCode::SUCCESS;
@@ -112,6 +168,26 @@ pub fn check(stacks: &Path, out: &Path, profiles: Vec<String>, common: &Common) 
         fs::regenerate_command(stacks, out)
     );
     ExitCode::from(1)
+}
+
+/// Whether OUT's manifest alone shows it current (no stopped build, no leftovers).
+fn manifest_says_current(
+    dir: &OutDir,
+    sources: &pmovesc::lang::source::SourceMap,
+    options: &pmovesc::Options,
+) -> std::io::Result<bool> {
+    let scan = dir.scan()?;
+    if scan.interrupted || !scan.temps.is_empty() {
+        return Ok(false);
+    }
+    let pmovesc::output::outdir::Entry::Text(text) = dir.read(manifest::MANIFEST_FILE, 16 << 20)?
+    else {
+        return Ok(false);
+    };
+    let digest = |name: &str| dir.digest(name).ok().flatten();
+    Ok(manifest::up_to_date(
+        sources, options, &text, digest, &scan.ours,
+    ))
 }
 
 pub fn validate(stacks: &Path, common: &Common) -> ExitCode {

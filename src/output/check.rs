@@ -1,15 +1,19 @@
-//! `check`: compare what a build would write with what is on disk, without writing.
+//! `check`: compare what a build would write with what is in OUT, without writing.
 //!
-//! Pure: the edge reads the output directory and hands its files in.
+//! Pure: the edge ([`super::outdir`]) looks at the output directory and hands in what it found.
 
 use std::collections::BTreeMap;
 
 use similar::TextDiff;
 
-use crate::targets::HEADER_MARK;
+use super::outdir::{Entry, JOURNAL_FILE, Observed};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finding {
+    /// A build stopped after its commit point: OUT holds part of it.
+    Interrupted,
+    /// A temporary file of a build that stopped before its commit point.
+    Leftover(String),
     /// A generated file that is not on disk.
     Missing(String),
     /// A file whose contents differ; with a unified diff (on disk -> expected).
@@ -21,6 +25,12 @@ pub enum Finding {
 impl Finding {
     pub fn describe(&self) -> String {
         match self {
+            Finding::Interrupted => format!(
+                "{JOURNAL_FILE}: a build was stopped before it finished; some files are from it, some older (run the build: it finishes that one first)"
+            ),
+            Finding::Leftover(n) => format!(
+                "{n}: temporary file of a build that was stopped (the next build removes it)"
+            ),
             Finding::Missing(n) => format!("{n}: missing (run the build to generate it)"),
             Finding::Stale { name, .. } => {
                 format!("{name}: stale (differs from what the stack generates)")
@@ -32,31 +42,42 @@ impl Finding {
     }
 }
 
-/// Compares expected files with the files found in the output directory (name -> contents;
-/// only top-level files are considered). `known` lists every name a full build produces, so a
-/// build limited to some profiles does not call the others orphaned.
+/// Compares expected files with what was found in the output directory (only top-level files
+/// are considered). `known` lists every name a full build produces, so a build limited to some
+/// profiles does not call the others orphaned.
 pub fn compare(
     expected: &BTreeMap<String, String>,
-    on_disk: &BTreeMap<String, String>,
+    found: &Observed,
     known: &[String],
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
+    if found.scan.interrupted {
+        findings.push(Finding::Interrupted);
+    }
+    findings.extend(found.scan.temps.iter().cloned().map(Finding::Leftover));
     // The manifest is a cache of the build, not a product of the stack: never stale or missing.
     let products = expected
         .iter()
         .filter(|(name, _)| name.as_str() != crate::output::manifest::MANIFEST_FILE);
     for (name, want) in products {
-        match on_disk.get(name) {
-            None => findings.push(Finding::Missing(name.clone())),
-            Some(have) if have != want => findings.push(Finding::Stale {
+        match found.files.get(name).unwrap_or(&Entry::Missing) {
+            Entry::Missing => findings.push(Finding::Missing(name.clone())),
+            Entry::Text(have) if have == want => {}
+            Entry::Text(have) => findings.push(Finding::Stale {
                 name: name.clone(),
                 diff: unified_diff(name, have, want),
             }),
-            Some(_) => {}
+            other => findings.push(Finding::Stale {
+                name: name.clone(),
+                diff: format!(
+                    "--- {name} (on disk)\n+++ {name} (generated)\n@@ on disk: {}; not compared line by line @@\n",
+                    other.describe()
+                ),
+            }),
         }
     }
-    for (name, have) in on_disk {
-        if !expected.contains_key(name) && !known.contains(name) && have.starts_with(HEADER_MARK) {
+    for name in &found.scan.ours {
+        if !expected.contains_key(name) && !known.contains(name) {
             findings.push(Finding::Orphaned(name.clone()));
         }
     }
