@@ -357,6 +357,12 @@ const NOT_YET_COVERED: &[&str] = &[
     "ipc",
     "uts",
     "userns-mode",
+    // The reachability forms of issue 14 (7c800c9, 0880f85).
+    "project isolation-pool=",
+    "publish-host",
+    "talks-to",
+    "talks-to port=",
+    "egress",
 ];
 
 fn hostile_strings() -> Vec<String> {

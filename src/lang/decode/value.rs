@@ -49,7 +49,12 @@ impl Expect {
             | ValueType::PullPolicy
             | ValueType::IpcMode
             | ValueType::Scalar
-            | ValueType::Text => true,
+            | ValueType::Text
+            // A mode or user chosen at deploy time: the default is checked as a literal, and
+            // the audit flags the choice in hardened profiles (PMV510, PMV511).
+            | ValueType::NetworkMode
+            | ValueType::PidMode
+            | ValueType::User => true,
             ValueType::Name
             | ValueType::Integer
             | ValueType::Number
@@ -73,9 +78,6 @@ impl Expect {
             | ValueType::UrlPath
             | ValueType::FileMode
             | ValueType::Signal
-            | ValueType::NetworkMode
-            | ValueType::PidMode
-            | ValueType::User
             | ValueType::Capability => false,
         }
     }
