@@ -17,6 +17,9 @@ use pmovesc::lang::source::SourceMap;
 
 pub use skip::oracle_missing;
 
+/// The real Docker Engine, the stand-in image and engine projects (`tests/engine*.rs`).
+pub mod engine;
+
 pub fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

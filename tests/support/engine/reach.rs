@@ -1,0 +1,251 @@
+//! Reachability: the matrix a compose model's networks imply (two services reach each other
+//! exactly when they share a network), the matrix measured with `standin probe` from inside
+//! every container to every other container's addresses and ports, and listeners the test runs
+//! on the host side of the project's bridges (their gateway addresses).
+//!
+//! Destinations are only the project's own containers and the test's own listeners.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::TcpListener;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::project::{Project, services};
+use super::{docker, run_ok};
+
+/// source service -> the destinations it reaches.
+pub type Matrix = BTreeMap<String, BTreeSet<String>>;
+
+/// Services on bridge networks (not `network_mode`), the ones the matrices are about.
+pub fn bridged(model: &Value) -> BTreeSet<String> {
+    services(model)
+        .filter(|(_, s)| s["network_mode"].as_str().is_none_or(str::is_empty))
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
+/// The compose networks (keys) of a service.
+pub fn networks_of(s: &Value) -> BTreeSet<String> {
+    match &s["networks"] {
+        Value::Object(m) => m.keys().cloned().collect(),
+        Value::Array(a) => a.iter().filter_map(|n| n.as_str().map(String::from)).collect(),
+        _ => BTreeSet::from(["default".to_string()]),
+    }
+}
+
+fn internal(model: &Value, net: &str) -> bool {
+    model["networks"][net]["internal"].as_bool() == Some(true)
+}
+
+/// Whether the host keeps an address on the network's bridge (Docker's default, also for
+/// `internal` networks; `com.docker.network.bridge.inhibit_ipv4` removes it).
+fn host_address(model: &Value, net: &str) -> bool {
+    let opt = &model["networks"][net]["driver_opts"]["com.docker.network.bridge.inhibit_ipv4"];
+    !(opt.as_str() == Some("true") || opt.as_bool() == Some(true))
+}
+
+/// What the networks imply among `among`: S reaches T exactly when they share a network.
+pub fn expected(model: &Value, among: &BTreeSet<String>) -> Matrix {
+    let nets: BTreeMap<&String, BTreeSet<String>> = among
+        .iter()
+        .map(|s| (s, networks_of(&model["services"][s])))
+        .collect();
+    among
+        .iter()
+        .map(|s| {
+            let reached = among
+                .iter()
+                .filter(|t| *t != s && !nets[s].is_disjoint(&nets[*t]))
+                .cloned()
+                .collect();
+            (s.clone(), reached)
+        })
+        .collect()
+}
+
+/// Each service's addresses on its networks (`docker inspect`).
+pub fn addresses(project: &Project, among: &BTreeSet<String>) -> BTreeMap<String, Vec<String>> {
+    among
+        .iter()
+        .map(|s| {
+            let ips = project.docker_inspect(s)["NetworkSettings"]["Networks"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter_map(|(_, n)| n["IPAddress"].as_str().filter(|ip| !ip.is_empty()))
+                .map(String::from)
+                .collect();
+            (s.clone(), ips)
+        })
+        .collect()
+}
+
+/// Probes, from inside each service of `among`, every other service's addresses on all its
+/// stand-in ports, plus `extra` targets (name -> (ip, port)); S reaches T when any connects.
+pub fn measured(
+    project: &Project,
+    among: &BTreeSet<String>,
+    extra: &BTreeMap<String, (String, u16)>,
+) -> Matrix {
+    let ips = addresses(project, among);
+    let result = Mutex::new(Matrix::new());
+    let sources: Vec<&String> = among.iter().collect();
+    let next = Mutex::new(0usize);
+    std::thread::scope(|scope| {
+        for _ in 0..8.min(sources.len()) {
+            scope.spawn(|| {
+                loop {
+                    let i = {
+                        let mut n = next.lock().unwrap_or_else(|e| e.into_inner());
+                        *n += 1;
+                        *n - 1
+                    };
+                    let Some(source) = sources.get(i) else { break };
+                    let mut targets: Vec<(String, String, u16)> = Vec::new();
+                    for t in among.iter().filter(|t| t != source) {
+                        for ip in &ips[t] {
+                            for port in &project.serve[t].ports {
+                                targets.push((t.clone(), ip.clone(), *port));
+                            }
+                        }
+                    }
+                    for (name, (ip, port)) in extra {
+                        targets.push((name.clone(), ip.clone(), *port));
+                    }
+                    let reached = probe(project, source, &targets);
+                    result
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert((*source).clone(), reached);
+                }
+            });
+        }
+    });
+    result.into_inner().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs one `standin probe` in `source` over `targets` (name, ip, port); the names reached.
+fn probe(project: &Project, source: &str, targets: &[(String, String, u16)]) -> BTreeSet<String> {
+    if targets.is_empty() {
+        return BTreeSet::new();
+    }
+    let mut args: Vec<String> = vec!["probe".into(), "--timeout-ms".into(), "1000".into()];
+    for (_, ip, port) in targets {
+        args.push(ip.clone());
+        args.push(port.to_string());
+    }
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = project.exec(source, &words, Duration::from_secs(300));
+    let results: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{}: probe in {source} printed no JSON ({e}): {}",
+            project.name,
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_eq!(results.len(), targets.len(), "probe answers every target");
+    targets
+        .iter()
+        .zip(&results)
+        .filter(|(_, r)| r["connected"].as_bool() == Some(true))
+        .map(|((name, _, _), _)| name.clone())
+        .collect()
+}
+
+/// A listener the test runs on the host side of one of the project's bridges.
+pub struct GatewayListener {
+    /// `gateway:<network key>`.
+    pub name: String,
+    pub network: String,
+    pub ip: String,
+    pub port: u16,
+    _listener: TcpListener,
+}
+
+/// One listener on the gateway address of each of the project's networks that has one on the
+/// host (a kernel-accepted connection is enough: nothing is read or written).
+pub fn gateway_listeners(project: &Project) -> Vec<GatewayListener> {
+    let mut out = Vec::new();
+    for (key, net) in project.model["networks"].as_object().into_iter().flatten() {
+        let name = net["name"].as_str().unwrap_or(key);
+        let Ok(text) = run_ok(
+            docker().args(["network", "inspect", "--format", "{{json .IPAM.Config}}", name]),
+            Duration::from_secs(30),
+        ) else {
+            continue;
+        };
+        let config: Value = serde_json::from_str(text.trim()).unwrap_or(Value::Null);
+        let Some(gw) = config[0]["Gateway"].as_str().filter(|g| !g.is_empty()) else {
+            continue;
+        };
+        // Only an address the host holds can be listened on (not under inhibit_ipv4).
+        let Ok(listener) = TcpListener::bind((gw, 0)) else {
+            continue;
+        };
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        out.push(GatewayListener {
+            name: format!("gateway:{key}"),
+            network: key.clone(),
+            ip: gw.to_string(),
+            port,
+            _listener: listener,
+        });
+    }
+    out
+}
+
+/// Which gateway listeners each service can reach by the networks: the host's address on
+/// network N is reached from a service on N, and from any service with a non-internal network
+/// (its default route leads to the host).
+pub fn expected_gateways(
+    model: &Value,
+    among: &BTreeSet<String>,
+    listeners: &[GatewayListener],
+) -> Matrix {
+    among
+        .iter()
+        .map(|s| {
+            let nets = networks_of(&model["services"][s]);
+            let routed = nets.iter().any(|n| !internal(model, n));
+            let reached = listeners
+                .iter()
+                .filter(|l| host_address(model, &l.network) && (routed || nets.contains(&l.network)))
+                .map(|l| l.name.clone())
+                .collect();
+            (s.clone(), reached)
+        })
+        .collect()
+}
+
+/// The differences between two matrices, one line each (empty when equal).
+pub fn diff(expected: &Matrix, measured: &Matrix) -> Vec<String> {
+    let mut lines = Vec::new();
+    let empty = BTreeSet::new();
+    let sources: BTreeSet<&String> = expected.keys().chain(measured.keys()).collect();
+    for s in sources {
+        let e = expected.get(s).unwrap_or(&empty);
+        let m = measured.get(s).unwrap_or(&empty);
+        for t in e.difference(m) {
+            lines.push(format!("{s} -> {t}: the networks say reachable, measured blocked"));
+        }
+        for t in m.difference(e) {
+            lines.push(format!("{s} -> {t}: the networks say blocked, measured reachable"));
+        }
+    }
+    lines
+}
+
+/// Splits a measured matrix into container targets and `gateway:*` targets.
+pub fn split_gateways(m: &Matrix) -> (Matrix, Matrix) {
+    let mut containers = Matrix::new();
+    let mut gateways = Matrix::new();
+    for (s, ts) in m {
+        let (g, c): (BTreeSet<String>, BTreeSet<String>) =
+            ts.iter().cloned().partition(|t| t.starts_with("gateway:"));
+        containers.insert(s.clone(), c);
+        gateways.insert(s.clone(), g);
+    }
+    (containers, gateways)
+}
