@@ -105,6 +105,8 @@ pub enum Code {
     DefectGpuCount,
     DefectGpuProfile,
     DefectLiteralCredential,
+    TmpfsNotWritable,
+    SecretUnderRunTmpfs,
 }
 
 impl Code {
@@ -202,6 +204,8 @@ impl Code {
         Code::DefectGpuCount,
         Code::DefectGpuProfile,
         Code::DefectLiteralCredential,
+        Code::TmpfsNotWritable,
+        Code::SecretUnderRunTmpfs,
     ];
 
     /// The stable code printed with every diagnostic.
@@ -299,6 +303,8 @@ impl Code {
             Code::DefectGpuCount => "PMV826",
             Code::DefectGpuProfile => "PMV827",
             Code::DefectLiteralCredential => "PMV828",
+            Code::TmpfsNotWritable => "PMV900",
+            Code::SecretUnderRunTmpfs => "PMV901",
         }
     }
 
@@ -397,6 +403,8 @@ impl Code {
             Code::DefectGpuCount => "gpu-without-count",
             Code::DefectGpuProfile => "gpu-outside-gpu-profile",
             Code::DefectLiteralCredential => "literal-credential",
+            Code::TmpfsNotWritable => "tmpfs-not-writable",
+            Code::SecretUnderRunTmpfs => "secret-under-run-tmpfs",
         }
     }
 
@@ -543,6 +551,11 @@ impl Code {
             Code::UnusedInput => "An `input` that no string of the stack interpolates.",
             Code::EnvironmentSecretReadOnly => {
                 "A secret with `environment=` on a service whose root filesystem is read-only: Compose copies such secrets into the container, which a read-only root refuses at `up`."
+            Code::TmpfsNotWritable => {
+                "A tmpfs of a non-root service that is not owned by its user (outside /tmp)."
+            }
+            Code::SecretUnderRunTmpfs => {
+                "An environment-sourced secret on a service with a tmpfs over /run or /run/secrets, which hides the copied secret."
             }
             Code::ImportYaml => {
                 "A compose file that is not valid YAML, or not YAML as Compose reads it: a key given twice in one mapping, an unknown tag, an alias that expands past the limit."

@@ -3,10 +3,11 @@
 //! number of services (hash lookups, one graph walk), so 10,000-service stacks stay fast.
 //!
 //! One file per family of rules: `references` (names a body uses, exceptions with reasons),
-//! `exceptions` (exceptions written with plain nodes), `cycles` (dependency cycles), `profiles` (rules over each profile's shape), `classes`
-//! (hardening classes and what they require), `containers` (fixed container names), `mcp` (MCP
-//! servers), `secrets` (how secrets reach containers), `values` (values compose reads in a context
-//! of their own).
+//! `exceptions` (exceptions written with plain nodes), `cycles` (dependency cycles), `profiles`
+//! (rules over each profile's shape), `classes` (hardening classes and what they require),
+//! `containers` (fixed container names), `mcp` (MCP servers), `secrets` (how secrets reach
+//! containers), `values` (values compose reads in a context of their own), `runtime` (what a
+//! container meets when the engine starts it).
 
 mod classes;
 mod containers;
@@ -15,6 +16,7 @@ mod exceptions;
 mod mcp;
 mod profiles;
 mod references;
+mod runtime;
 mod secrets;
 mod values;
 

@@ -163,6 +163,7 @@ pub(super) fn check_profiles(stack: &Resolved, diags: &mut Diagnostics) {
                 }
             }
             check_class_rules(stack, profile, name, sname, body, &mut by, diags);
+            super::runtime::check_runtime(stack, profile, name, body, &mut by);
         }
         // Duplicate host ports: an unspecified or 0.0.0.0 address collides with every address.
         let mut keys: Vec<_> = host_ports.keys().cloned().collect();

@@ -51,7 +51,6 @@ pub fn supply(root: &Path, dir: &Path, compose: &str) -> Result<Inputs, String> 
         env.push_str(&format!("{var}={}\n", value_for(&var, &message)));
         inputs.variables.push(var);
     }
-    write(dir, ".env", &env, 0o600)?;
 
     let services = doc["services"].as_object().cloned().unwrap_or_default();
     let mut env_files = BTreeSet::new();
@@ -75,6 +74,18 @@ pub fn supply(root: &Path, dir: &Path, compose: &str) -> Result<Inputs, String> 
         write_path(&target, example.as_deref().unwrap_or(""), 0o644)?;
         inputs.env_files.push((path, example.is_some()));
     }
+
+    // Secrets taken from the environment: the operator sets the variable (in `.env`).
+    for secret in doc["secrets"].as_object().into_iter().flatten().map(|(_, s)| s) {
+        if let Some(var) = secret["environment"].as_str()
+            && !set.contains(var)
+            && !inputs.variables.iter().any(|v| v == var)
+        {
+            env.push_str(&format!("{var}={}\n", value_for(var, "")));
+            inputs.variables.push(var.to_string());
+        }
+    }
+    write(dir, ".env", &env, 0o600)?;
 
     for (name, secret) in doc["secrets"].as_object().into_iter().flatten() {
         let Some(file) = secret["file"].as_str() else {
