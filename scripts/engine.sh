@@ -8,6 +8,8 @@
 #   scripts/engine.sh install  apt-get install docker.io (Debian's Docker Engine 20.10)
 #   scripts/engine.sh start    start dockerd in the background unless an engine answers
 #   scripts/engine.sh wait     wait until `docker info` answers (PMOVESC_ENGINE_TIMEOUT, 60 s)
+#   scripts/engine.sh host     raise the kernel's neighbour (ARP) table to what the engine tests'
+#                              75 containers need (part of `up`; see below)
 #   scripts/engine.sh status   exit 0 when an engine answers, 1 otherwise
 #   scripts/engine.sh stop     stop the dockerd this script started (its pid file), nothing else
 #
@@ -25,6 +27,31 @@ started="$PWD/target/dockerd.started"
 timeout="${PMOVESC_ENGINE_TIMEOUT:-60}"
 
 answers() { docker info >/dev/null 2>&1; }
+
+# The kernel's neighbour table is shared by every container's network namespace and holds
+# net.ipv4.neigh.default.gc_thresh3 entries (1024 by default). The PMOVES hardened file puts 75
+# containers on bridges of up to ~50 members each; when every container reaches every peer (the
+# engine tests' reachability matrix) they need ~6,000 entries, and past the limit the kernel drops
+# the packets of new neighbours ("neighbor table overflow" in dmesg). Raise it, as a host for
+# that many containers needs; never lower it.
+neigh_min=16384
+host_tune() {
+  local f=/proc/sys/net/ipv4/neigh/default/gc_thresh3
+  [ -r "$f" ] || return 0
+  local cur
+  cur="$(cat "$f")"
+  if [ "$cur" -ge "$neigh_min" ]; then
+    return 0
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    echo "engine.sh: the kernel's neighbour table holds $cur entries; the engine tests need $neigh_min (run as root to raise net.ipv4.neigh.default.gc_thresh3)" >&2
+    return 0
+  fi
+  echo "engine.sh: raising the kernel's neighbour table from $cur to $neigh_min entries (net.ipv4.neigh.default.gc_thresh1/2/3)" >&2
+  sysctl -q -w net.ipv4.neigh.default.gc_thresh1=1024 \
+    net.ipv4.neigh.default.gc_thresh2=$((neigh_min / 2)) \
+    net.ipv4.neigh.default.gc_thresh3=$neigh_min
+}
 
 need_root() {
   if [ "$(id -u)" != 0 ]; then
@@ -95,14 +122,16 @@ case "${1:-up}" in
   up)
     answers || { install; start; }
     wait_engine
+    host_tune
     ;;
+  host) host_tune ;;
   install) install ;;
   start) start ;;
   wait) wait_engine ;;
   status) answers ;;
   stop) stop ;;
   *)
-    echo "usage: scripts/engine.sh [up|install|start|wait|status|stop]" >&2
+    echo "usage: scripts/engine.sh [up|install|start|wait|host|status|stop]" >&2
     exit 2
     ;;
 esac

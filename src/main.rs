@@ -69,6 +69,12 @@ enum Command {
     /// Import compose files (a base and its overlays) into a stack directory, reporting the
     /// defects a typed stack would not allow.
     Import(cli::import::ImportArgs),
+    /// Check that the running compose project of a profile is healthy: every service of the
+    /// selected groups running and healthy, every published `http-get` endpoint answering.
+    Smoke(cli::smoke::SmokeArgs),
+    /// Report what the Docker Engine's host will refuse of a profile (CPU limits above its CPUs,
+    /// privileged containers or open-file limits its daemon cannot grant).
+    Doctor(cli::doctor::DoctorArgs),
     /// Print the machine-readable vocabulary of the stack language (schema/stack-language.json).
     Schema,
     /// Explain a diagnostic code, or list them all.
@@ -98,6 +104,8 @@ fn main() -> ExitCode {
         Command::Graph(args) => cli::graph::graph_cmd(&args),
         Command::Import(args) => cli::import::import_cmd(&args),
         Command::Fmt(args) => cli::fmt::fmt_cmd(&args),
+        Command::Smoke(args) => cli::smoke::smoke_cmd(&args),
+        Command::Doctor(args) => cli::doctor::doctor_cmd(&args),
         Command::Schema => {
             print!("{}", pmovesc::lang::vocabulary::schema_json());
             ExitCode::SUCCESS

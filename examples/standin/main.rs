@@ -4,16 +4,16 @@
 //! (`tests/support/engine.rs`); the healthcheck tools pmovesc writes are symlinks to it, so it
 //! acts by the name it is called as:
 //!
-//! - `standin serve [--bind ADDR] [--port P]... [--health PATH]... [--healthy-after SECONDS] [-- IGNORED...]`:
-//!   listen on each port (HTTP); answer the health paths with 200 (503 until `--healthy-after`
-//!   has passed, or after `GET /__standin/sick`; `GET /__standin/well` undoes that), other paths
-//!   with 404 (every path is a health path when none is given). Words after `--` (the service's
-//!   own `command`) are ignored.
+//! - `standin serve [--bind ADDR] [--port P]... [--health PATH]... [--healthy-after SECONDS]
+//!   [-- IGNORED...]`: listen on each port (HTTP); answer the health paths with 200 (503 until
+//!   `--healthy-after` has passed, or after `GET /__standin/sick`; `GET /__standin/well` undoes
+//!   that), other paths with 404 (every path is a health path when none is given). Words after
+//!   `--` (the service's own `command`) are ignored.
 //! - `standin inspect`: print, as JSON, what the container enforces on this process (user,
 //!   capabilities, no-new-privileges, seccomp, writable root and mounts, cgroup limits, open-file
 //!   limit, secrets, environment names).
-//! - `standin probe [--timeout-ms N] HOST PORT [HOST PORT]...`: TCP connect to each target (in
-//!   parallel, short timeout), print the results as JSON; exit 0 when every one connected.
+//! - `standin probe [--timeout-ms N] HOST PORT [HOST PORT]...`: TCP connect to every target at
+//!   once (short timeout), print the results as JSON; exit 0 when every one connected.
 //! - `curl`, `wget`, `python3`/`python -c`, `node -e`, `sh`/`bash -c`: the URL forms pmovesc's
 //!   `http-get` probes and common hand-written probes use, fetched for real. Any other command a
 //!   healthcheck names (a symlink to this program) succeeds and prints `not exercised`, so the

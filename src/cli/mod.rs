@@ -12,11 +12,14 @@ use pmovesc::output::fs;
 pub mod audit;
 pub mod build;
 pub mod fmt;
+pub mod doctor;
+pub mod engine;
 pub mod graph;
 pub mod import;
 pub mod pin;
 pub mod report;
 pub mod secrets;
+pub mod smoke;
 
 pub use report::report;
 

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -59,6 +60,8 @@ pub struct Project {
     created: Vec<(String, String)>,
     up_once: bool,
     down_done: bool,
+    /// Container IDs by service, read once after each `up` (`compose ps` is slow on big files).
+    ids: Mutex<Option<BTreeMap<String, String>>>,
     _lock: EngineLock,
 }
 
@@ -120,6 +123,7 @@ impl Project {
             created: Vec::new(),
             up_once: false,
             down_done: false,
+            ids: Mutex::new(None),
             _lock: lock,
         };
         for net in project.inputs.external_networks.clone() {
@@ -291,6 +295,7 @@ impl Project {
     pub fn up(&mut self, services: &[String], timeout: Duration) -> Result<(), String> {
         self.write_override();
         self.up_once = true;
+        *self.ids.lock().unwrap_or_else(|e| e.into_inner()) = None;
         let list = if services.is_empty() {
             self.startable()
         } else {
@@ -329,9 +334,17 @@ impl Project {
     }
 
     pub fn container_id(&self, service: &str) -> String {
-        self.containers()
-            .get(service)
-            .and_then(|r| r["ID"].as_str().map(String::from))
+        let mut ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
+        if ids.as_ref().is_none_or(|m| !m.contains_key(service)) {
+            *ids = Some(
+                self.containers()
+                    .into_iter()
+                    .filter_map(|(s, r)| Some((s, r["ID"].as_str()?.to_string())))
+                    .collect(),
+            );
+        }
+        ids.as_ref()
+            .and_then(|m| m.get(service).cloned())
             .unwrap_or_else(|| panic!("{}: no container for `{service}`", self.name))
     }
 
@@ -470,6 +483,14 @@ impl Project {
             return;
         }
         self.down_done = true;
+        if std::env::var_os("PMOVESC_ENGINE_KEEP").is_some() {
+            eprintln!(
+                "PMOVESC_ENGINE_KEEP: {} left running in {} (the next engine test removes it)",
+                self.name,
+                self.dir.display()
+            );
+            return;
+        }
         if self.up_once {
             let out = run(
                 self.compose()
@@ -485,6 +506,27 @@ impl Project {
                     String::from_utf8_lossy(&o.stderr)
                 );
             }
+        }
+        // Compose can lose a race with the engine removing endpoints under load ("network ...
+        // has active endpoints"): remove what is left of the project's networks again.
+        for _ in 0..10 {
+            let left = run_ok(
+                docker().args([
+                    "network",
+                    "ls",
+                    "-q",
+                    "--filter",
+                    &format!("label=com.docker.compose.project={}", self.name),
+                ]),
+                Duration::from_secs(30),
+            )
+            .unwrap_or_default();
+            let ids: Vec<&str> = left.split_whitespace().collect();
+            if ids.is_empty() {
+                break;
+            }
+            let _ = run(docker().args(["network", "rm"]).args(&ids), Duration::from_secs(60));
+            std::thread::sleep(Duration::from_secs(1));
         }
         for (kind, name) in std::mem::take(&mut self.created) {
             let _ = run(docker().args([kind.as_str(), "rm", &name]), Duration::from_secs(60));
@@ -595,8 +637,12 @@ fn q(s: &str) -> String {
     serde_json::to_string(s).expect("a string serializes")
 }
 
+/// The last `lines` lines of Compose's output, without its per-variable warnings.
 fn tail(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().collect();
+    let all: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.contains("level=warning") && !l.trim().is_empty())
+        .collect();
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 

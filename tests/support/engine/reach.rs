@@ -46,6 +46,27 @@ fn host_address(model: &Value, net: &str) -> bool {
     !(opt.as_str() == Some("true") || opt.as_bool() == Some(true))
 }
 
+/// Neighbour (ARP) entries the measurement needs at once: on every network, each member learns
+/// every other member and the gateway.
+pub fn neighbour_need(model: &Value, among: &BTreeSet<String>) -> usize {
+    let mut members: BTreeMap<String, usize> = BTreeMap::new();
+    for s in among {
+        for n in networks_of(&model["services"][s]) {
+            *members.entry(n).or_default() += 1;
+        }
+    }
+    members.values().map(|m| m * m).sum()
+}
+
+/// The kernel's neighbour table size, shared by every container (`gc_thresh3`).
+pub fn neighbour_capacity() -> Option<usize> {
+    std::fs::read_to_string("/proc/sys/net/ipv4/neigh/default/gc_thresh3")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// What the networks imply among `among`: S reaches T exactly when they share a network.
 pub fn expected(model: &Value, among: &BTreeSet<String>) -> Matrix {
     let nets: BTreeMap<&String, BTreeSet<String>> = among
@@ -82,12 +103,26 @@ pub fn addresses(project: &Project, among: &BTreeSet<String>) -> BTreeMap<String
         .collect()
 }
 
+/// One probe target: the destination's name, its address and port.
+type Target = (String, String, u16);
+
+/// The first pass's timeout (a lost SYN is sent again after one second, so this covers one
+/// loss), and the second's for a timed-out target `recheck` asks about.
+const FIRST: Duration = Duration::from_millis(2500);
+const SECOND: Duration = Duration::from_millis(5000);
+
 /// Probes, from inside each service of `among`, every other service's addresses on all its
 /// stand-in ports, plus `extra` targets (name -> (ip, port)); S reaches T when any connects.
+///
+/// A connection that does not answer within the first timeout counts as blocked, except where
+/// `recheck(S, T)` holds (where a block would be a finding): those are probed again with five
+/// seconds each, so a loaded machine's slow answer is not taken for a block. A reach is never
+/// second-guessed: one connection that succeeded is proof.
 pub fn measured(
     project: &Project,
     among: &BTreeSet<String>,
     extra: &BTreeMap<String, (String, u16)>,
+    recheck: &(dyn Fn(&str, &str) -> bool + Sync),
 ) -> Matrix {
     let ips = addresses(project, among);
     let result = Mutex::new(Matrix::new());
@@ -103,7 +138,7 @@ pub fn measured(
                         *n - 1
                     };
                     let Some(source) = sources.get(i) else { break };
-                    let mut targets: Vec<(String, String, u16)> = Vec::new();
+                    let mut targets: Vec<Target> = Vec::new();
                     for t in among.iter().filter(|t| t != source) {
                         for ip in &ips[t] {
                             for port in &project.serve[t].ports {
@@ -114,7 +149,12 @@ pub fn measured(
                     for (name, (ip, port)) in extra {
                         targets.push((name.clone(), ip.clone(), *port));
                     }
-                    let reached = probe(project, source, &targets);
+                    let (mut reached, timed_out) = probe(project, source, &targets, FIRST);
+                    let again: Vec<Target> = timed_out
+                        .into_iter()
+                        .filter(|(t, _, _)| !reached.contains(t) && recheck(source, t))
+                        .collect();
+                    reached.extend(probe(project, source, &again, SECOND).0);
                     result
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
@@ -126,18 +166,28 @@ pub fn measured(
     result.into_inner().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Runs one `standin probe` in `source` over `targets` (name, ip, port); the names reached.
-fn probe(project: &Project, source: &str, targets: &[(String, String, u16)]) -> BTreeSet<String> {
+/// Runs one `standin probe` in `source` over `targets`; the names reached, and the targets
+/// that timed out.
+fn probe(
+    project: &Project,
+    source: &str,
+    targets: &[Target],
+    timeout: Duration,
+) -> (BTreeSet<String>, Vec<Target>) {
     if targets.is_empty() {
-        return BTreeSet::new();
+        return (BTreeSet::new(), Vec::new());
     }
-    let mut args: Vec<String> = vec!["probe".into(), "--timeout-ms".into(), "1000".into()];
+    let mut args: Vec<String> = vec![
+        "probe".into(),
+        "--timeout-ms".into(),
+        timeout.as_millis().to_string(),
+    ];
     for (_, ip, port) in targets {
         args.push(ip.clone());
         args.push(port.to_string());
     }
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = project.exec(source, &words, Duration::from_secs(300));
+    let out = project.exec(source, &words, Duration::from_secs(600));
     let results: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "{}: probe in {source} printed no JSON ({e}): {}",
@@ -146,12 +196,16 @@ fn probe(project: &Project, source: &str, targets: &[(String, String, u16)]) -> 
         )
     });
     assert_eq!(results.len(), targets.len(), "probe answers every target");
-    targets
-        .iter()
-        .zip(&results)
-        .filter(|(_, r)| r["connected"].as_bool() == Some(true))
-        .map(|((name, _, _), _)| name.clone())
-        .collect()
+    let mut reached = BTreeSet::new();
+    let mut timed_out = Vec::new();
+    for (target, r) in targets.iter().zip(&results) {
+        if r["connected"].as_bool() == Some(true) {
+            reached.insert(target.0.clone());
+        } else if r["error"].as_str().is_some_and(|e| e.contains("timed out")) {
+            timed_out.push(target.clone());
+        }
+    }
+    (reached, timed_out)
 }
 
 /// A listener the test runs on the host side of one of the project's bridges.
@@ -164,8 +218,11 @@ pub struct GatewayListener {
     _listener: TcpListener,
 }
 
-/// One listener on the gateway address of each of the project's networks that has one on the
-/// host (a kernel-accepted connection is enough: nothing is read or written).
+/// One listener on the gateway address of each of the project's networks that the host holds
+/// (a kernel-accepted connection is enough: nothing is read or written). The gateway is the one
+/// IPAM records, else the subnet's first address (Docker's choice when the file names none);
+/// only an address the host holds can be bound, so a bridge without one (`inhibit_ipv4`) gets
+/// no listener.
 pub fn gateway_listeners(project: &Project) -> Vec<GatewayListener> {
     let mut out = Vec::new();
     for (key, net) in project.model["networks"].as_object().into_iter().flatten() {
@@ -177,23 +234,33 @@ pub fn gateway_listeners(project: &Project) -> Vec<GatewayListener> {
             continue;
         };
         let config: Value = serde_json::from_str(text.trim()).unwrap_or(Value::Null);
-        let Some(gw) = config[0]["Gateway"].as_str().filter(|g| !g.is_empty()) else {
+        let recorded = config[0]["Gateway"].as_str().filter(|g| !g.is_empty());
+        let Some(gw) = recorded
+            .map(String::from)
+            .or_else(|| first_address(config[0]["Subnet"].as_str()?))
+        else {
             continue;
         };
-        // Only an address the host holds can be listened on (not under inhibit_ipv4).
-        let Ok(listener) = TcpListener::bind((gw, 0)) else {
+        let Ok(listener) = TcpListener::bind((gw.as_str(), 0)) else {
             continue;
         };
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         out.push(GatewayListener {
             name: format!("gateway:{key}"),
             network: key.clone(),
-            ip: gw.to_string(),
+            ip: gw,
             port,
             _listener: listener,
         });
     }
     out
+}
+
+/// The first host address of an IPv4 subnet (`172.30.1.0/24` -> `172.30.1.1`).
+fn first_address(subnet: &str) -> Option<String> {
+    let (ip, _) = subnet.split_once('/')?;
+    let ip: std::net::Ipv4Addr = ip.parse().ok()?;
+    Some(std::net::Ipv4Addr::from(u32::from(ip) + 1).to_string())
 }
 
 /// Which gateway listeners each service can reach by the networks: the host's address on
