@@ -114,7 +114,14 @@ fn depends_on_healthy_waits_for_a_late_green_dependency() {
 
 fn smoke(p: &Project, extra: &[&str]) -> Output {
     pmovesc()
-        .args(["smoke", STACK, "--profile", "hardened", "--project", &p.name])
+        .args([
+            "smoke",
+            STACK,
+            "--profile",
+            "hardened",
+            "--project",
+            &p.name,
+        ])
         .args(["--timeout", "20"])
         .args(extra)
         .current_dir(support::manifest_dir())
@@ -138,7 +145,11 @@ fn smoke_passes_on_a_healthy_project_and_names_the_service_that_goes_unhealthy()
     let evidence = tmp.path().join("evidence");
     let ok = smoke(&p, &["--evidence", evidence.to_str().expect("utf-8 path")]);
     let out = text(&ok);
-    assert_eq!(ok.status.code(), Some(0), "smoke on a healthy project:\n{out}");
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "smoke on a healthy project:\n{out}"
+    );
     for s in ["api", "eager", "slow-db"] {
         assert!(out.contains(s), "the table lists {s}:\n{out}");
         let health: serde_json::Value = serde_json::from_str(
@@ -147,7 +158,10 @@ fn smoke_passes_on_a_healthy_project_and_names_the_service_that_goes_unhealthy()
         )
         .expect("health evidence is JSON");
         assert_eq!(health["state"]["Health"]["Status"], "healthy", "{s}");
-        assert!(evidence.join(format!("{s}.log")).is_file(), "{s} log evidence");
+        assert!(
+            evidence.join(format!("{s}.log")).is_file(),
+            "{s} log evidence"
+        );
     }
     assert!(
         out.contains("http://127.0.0.1:48180/healthz") && out.contains("HTTP 200"),
@@ -165,7 +179,11 @@ fn smoke_passes_on_a_healthy_project_and_names_the_service_that_goes_unhealthy()
         &["curl", "-fsS", "http://127.0.0.1:5432/__standin/sick"],
         Duration::from_secs(30),
     );
-    assert!(sick.status.success(), "{}", String::from_utf8_lossy(&sick.stderr));
+    assert!(
+        sick.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sick.stderr)
+    );
     let mut unhealthy = false;
     for _ in 0..60 {
         if p.containers()["slow-db"]["Health"] == "unhealthy" {
@@ -174,10 +192,18 @@ fn smoke_passes_on_a_healthy_project_and_names_the_service_that_goes_unhealthy()
         }
         std::thread::sleep(Duration::from_millis(500));
     }
-    assert!(unhealthy, "slow-db turned unhealthy:\n{}", p.status_report());
+    assert!(
+        unhealthy,
+        "slow-db turned unhealthy:\n{}",
+        p.status_report()
+    );
     let failed = smoke(&p, &["--timeout", "1"]);
     let out = text(&failed);
-    assert_eq!(failed.status.code(), Some(1), "smoke with an unhealthy service:\n{out}");
+    assert_eq!(
+        failed.status.code(),
+        Some(1),
+        "smoke with an unhealthy service:\n{out}"
+    );
     assert!(
         out.contains("error: service `slow-db` is not healthy") && out.contains("503"),
         "smoke names slow-db and its last health log:\n{out}"
@@ -235,13 +261,19 @@ fn smoke_and_doctor_without_docker_cli_or_daemon_are_clear_errors() {
         if Command::new("docker").arg("--version").output().is_ok() {
             let no_daemon = pmovesc()
                 .args([cmd, STACK, "--profile", "hardened"])
-                .env("DOCKER_HOST", format!("unix://{}/no.sock", empty.path().display()))
+                .env(
+                    "DOCKER_HOST",
+                    format!("unix://{}/no.sock", empty.path().display()),
+                )
                 .current_dir(support::manifest_dir())
                 .output()
                 .expect("run pmovesc");
             let out = text(&no_daemon);
             assert_eq!(no_daemon.status.code(), Some(2), "{out}");
-            assert!(out.contains("error: the Docker daemon does not answer"), "{out}");
+            assert!(
+                out.contains("error: the Docker daemon does not answer"),
+                "{out}"
+            );
         }
     }
 }

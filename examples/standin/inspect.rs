@@ -38,7 +38,11 @@ pub fn run() -> ExitCode {
         ("no_new_privs".into(), int(field("NoNewPrivs").first())),
         ("seccomp".into(), int(field("Seccomp").first())),
         ("root_read_only".into(), Json::Bool(root_read_only())),
-        ("root_writable".into(), Json::Bool(dir_writable(Path::new("/")))),
+        ("default_route".into(), Json::Bool(default_route())),
+        (
+            "root_writable".into(),
+            Json::Bool(dir_writable(Path::new("/"))),
+        ),
         ("mounts".into(), Json::Arr(mounts())),
         ("memory_limit".into(), Json::opt_int(memory_limit())),
         ("pids_limit".into(), Json::opt_int(pids_limit())),
@@ -52,13 +56,21 @@ pub fn run() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Whether the network namespace has a default route (`/proc/net/route`, destination 0).
+fn default_route() -> bool {
+    fs::read_to_string("/proc/net/route")
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .any(|l| l.split_whitespace().nth(1) == Some("00000000"))
+}
+
 /// Whether `/` is mounted read-only (its mountinfo options).
 fn root_read_only() -> bool {
     let info = fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
     info.lines()
         .map(|l| l.split(' ').collect::<Vec<_>>())
-        .filter(|w| w.get(4) == Some(&"/"))
-        .last()
+        .rfind(|w| w.get(4) == Some(&"/"))
         .and_then(|w| w.get(5).map(|o| o.split(',').any(|o| o == "ro")))
         .unwrap_or(false)
 }
@@ -124,13 +136,15 @@ fn mounts() -> Vec<Json> {
             ("writable".into(), Json::Bool(writable)),
             (
                 "mode".into(),
-                meta.as_ref()
-                    .map_or(Json::Null, |m| Json::Str(format!("{:o}", m.mode() & 0o7777))),
+                meta.as_ref().map_or(Json::Null, |m| {
+                    Json::Str(format!("{:o}", m.mode() & 0o7777))
+                }),
             ),
             (
                 "owner".into(),
-                meta.as_ref()
-                    .map_or(Json::Null, |m| Json::Str(format!("{}:{}", m.uid(), m.gid()))),
+                meta.as_ref().map_or(Json::Null, |m| {
+                    Json::Str(format!("{}:{}", m.uid(), m.gid()))
+                }),
             ),
         ]));
     }

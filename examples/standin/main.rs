@@ -11,7 +11,7 @@
 //!   `--` (the service's own `command`) are ignored.
 //! - `standin inspect`: print, as JSON, what the container enforces on this process (user,
 //!   capabilities, no-new-privileges, seccomp, writable root and mounts, cgroup limits, open-file
-//!   limit, secrets, environment names).
+//!   limit, secrets, environment names, whether a default route exists).
 //! - `standin probe [--timeout-ms N] HOST PORT [HOST PORT]...`: TCP connect to every target at
 //!   once (short timeout), print the results as JSON; exit 0 when every one connected.
 //! - `curl`, `wget`, `python3`/`python -c`, `node -e`, `sh`/`bash -c`: the URL forms pmovesc's

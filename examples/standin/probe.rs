@@ -61,7 +61,7 @@ pub fn run(args: &[String]) -> ExitCode {
         }
         words = rest;
     }
-    if words.is_empty() || words.len() % 2 != 0 {
+    if words.is_empty() || !words.len().is_multiple_of(2) {
         eprintln!("usage: standin probe [--timeout-ms N] HOST PORT [HOST PORT]...");
         return ExitCode::from(2);
     }
@@ -171,10 +171,8 @@ fn probe_all(targets: &[(&str, &str)], timeout: Duration) -> Vec<Outcome> {
         pending = still;
         if Instant::now() >= deadline && n >= 0 {
             for p in pending.drain(..) {
-                outcomes[p.index] = Some(failed(
-                    format!("{}: connection timed out", p.addr),
-                    started,
-                ));
+                outcomes[p.index] =
+                    Some(failed(format!("{}: connection timed out", p.addr), started));
                 // SAFETY: closing a socket this function opened.
                 unsafe { close(p.fd) };
             }

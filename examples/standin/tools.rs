@@ -141,10 +141,14 @@ fn shell(name: &str, args: &[String]) -> ExitCode {
     }
     let words = first_command(script);
     match words.split_first() {
-        Some((tool, rest)) if ["curl", "wget", "python3", "python", "node"].contains(&tool.as_str()) => {
+        Some((tool, rest))
+            if ["curl", "wget", "python3", "python", "node"].contains(&tool.as_str()) =>
+        {
             run(tool, rest)
         }
-        Some((tool, rest)) if (tool == "bash" || tool == "sh") && rest.first().is_some_and(|f| f == "-c") => {
+        Some((tool, rest))
+            if (tool == "bash" || tool == "sh") && rest.first().is_some_and(|f| f == "-c") =>
+        {
             shell(tool, rest)
         }
         _ => not_exercised(name, args),

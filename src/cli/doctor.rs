@@ -19,7 +19,11 @@ pub struct ProfileModel {
 }
 
 /// Compiles STACKS for one profile; diagnostics are printed, an error exits 2.
-pub fn profile_model(stacks: &Path, profile: &str, common: &Common) -> Result<ProfileModel, ExitCode> {
+pub fn profile_model(
+    stacks: &Path,
+    profile: &str,
+    common: &Common,
+) -> Result<ProfileModel, ExitCode> {
     let sources = load(stacks)?;
     let options = pmovesc::Options {
         profiles: vec![profile.to_string()],
@@ -58,12 +62,47 @@ pub fn profile_model(stacks: &Path, profile: &str, common: &Common) -> Result<Pr
 
 /// Linux capability names by number (include/uapi/linux/capability.h), for messages.
 const CAPS: &[&str] = &[
-    "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID",
-    "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",
-    "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT",
-    "SYS_ADMIN", "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD",
-    "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG",
-    "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+    "SETPCAP",
+    "LINUX_IMMUTABLE",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_ADMIN",
+    "NET_RAW",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_CHROOT",
+    "SYS_PTRACE",
+    "SYS_PACCT",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_NICE",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "MKNOD",
+    "LEASE",
+    "AUDIT_WRITE",
+    "AUDIT_CONTROL",
+    "SETFCAP",
+    "MAC_OVERRIDE",
+    "MAC_ADMIN",
+    "SYSLOG",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_READ",
+    "PERFMON",
+    "BPF",
+    "CHECKPOINT_RESTORE",
 ];
 
 const CAP_SYS_RESOURCE: u32 = 24;
@@ -92,8 +131,10 @@ pub fn host_warnings(model: &Value, host: &Host) -> Vec<String> {
         .is_some_and(|d| d.cap_eff & (1u64 << CAP_SYS_RESOURCE) == 0);
     let (mut cpus, mut privileged, mut nofile) = (Vec::new(), Vec::new(), Vec::new());
     for (name, s) in services(model) {
-        if let (Some(want), Some(ncpu)) = (s["deploy"]["resources"]["limits"]["cpus"].as_f64(), host.ncpu)
-            && want > ncpu
+        if let (Some(want), Some(ncpu)) = (
+            s["deploy"]["resources"]["limits"]["cpus"].as_f64(),
+            host.ncpu,
+        ) && want > ncpu
         {
             cpus.push(format!("{name} ({want})"));
         }
@@ -111,7 +152,13 @@ pub fn host_warnings(model: &Value, host: &Host) -> Vec<String> {
             nofile.push(format!("{name} ({want})"));
         }
     }
-    let plural = |n: usize| if n == 1 { ("service", "asks", "it") } else { ("services", "ask", "them") };
+    let plural = |n: usize| {
+        if n == 1 {
+            ("service", "asks", "it")
+        } else {
+            ("services", "ask", "them")
+        }
+    };
     let mut out = Vec::new();
     if !cpus.is_empty() {
         let (noun, verb, them) = plural(cpus.len());
@@ -176,13 +223,15 @@ pub fn doctor_cmd(args: &DoctorArgs) -> ExitCode {
         "engine: Docker {}; {} CPUs; daemon {}",
         engine.server_version,
         host.ncpu.map_or("unknown".into(), |n| n.to_string()),
-        host.daemon.as_ref().map_or("not local (its limits are not read)".to_string(), |d| {
-            format!(
-                "pid {}, open-file limit {}",
-                d.pid,
-                d.nofile_hard.map_or("unknown".into(), |n| n.to_string())
-            )
-        })
+        host.daemon
+            .as_ref()
+            .map_or("not local (its limits are not read)".to_string(), |d| {
+                format!(
+                    "pid {}, open-file limit {}",
+                    d.pid,
+                    d.nofile_hard.map_or("unknown".into(), |n| n.to_string())
+                )
+            })
     );
     let warnings = host_warnings(&pm.model, &host);
     for w in &warnings {

@@ -38,15 +38,16 @@ impl Engine {
             return Err(EngineError(format!(
                 "the Docker daemon does not answer: {} (start it, e.g. scripts/engine.sh, or set \
                  DOCKER_HOST)",
-                why.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim()
+                why.lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("")
+                    .trim()
             )));
         }
         let server_version = String::from_utf8_lossy(&info.stdout).trim().to_string();
         for compose in [&["docker", "compose"][..], &["docker-compose"][..]] {
             let ok = run(
-                Command::new(compose[0])
-                    .args(&compose[1..])
-                    .arg("version"),
+                Command::new(compose[0]).args(&compose[1..]).arg("version"),
                 SHORT,
             )
             .is_ok_and(|o| o.status.success());

@@ -86,7 +86,10 @@ pub fn smoke_cmd(args: &SmokeArgs) -> ExitCode {
     };
     let selected = selected_services(&pm.model, &args.groups);
     if selected.is_empty() {
-        eprintln!("error: no service of profile `{}` is in the groups {:?}", args.profile, args.groups);
+        eprintln!(
+            "error: no service of profile `{}` is in the groups {:?}",
+            args.profile, args.groups
+        );
         return ExitCode::from(2);
     }
     let deadline = Instant::now() + Duration::from_secs(args.timeout);
@@ -125,7 +128,10 @@ pub fn smoke_cmd(args: &SmokeArgs) -> ExitCode {
                 "warnings": warnings,
                 "services": rows.iter().map(row_json).collect::<Vec<_>>(),
             });
-            println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            );
         }
     }
     for r in &failed {
@@ -133,7 +139,11 @@ pub fn smoke_cmd(args: &SmokeArgs) -> ExitCode {
             "error: service `{}` is not healthy ({}, {}): {}{}",
             r.service,
             r.state,
-            if r.health.is_empty() { "no health" } else { &r.health },
+            if r.health.is_empty() {
+                "no health"
+            } else {
+                &r.health
+            },
             r.result,
             r.last_health
                 .as_ref()
@@ -272,7 +282,12 @@ fn wait_and_probe(
                     .and_then(|l| l.last())
                     .and_then(|e| e["Output"].as_str())
                     .map(String::from)
-                    .or_else(|| v["State"]["Error"].as_str().filter(|e| !e.is_empty()).map(String::from))
+                    .or_else(|| {
+                        v["State"]["Error"]
+                            .as_str()
+                            .filter(|e| !e.is_empty())
+                            .map(String::from)
+                    })
             });
         }
         if healthy && let Some(url) = published_endpoint(s, c) {
@@ -308,10 +323,9 @@ fn published_endpoint(s: &Value, c: Option<&Value>) -> Option<String> {
     if host == "127.0.0.1" {
         return Some(url.to_string());
     }
-    let publisher = c?["Publishers"]
-        .as_array()?
-        .iter()
-        .find(|p| p["TargetPort"].as_u64() == Some(port) && p["PublishedPort"].as_u64().unwrap_or(0) > 0)?;
+    let publisher = c?["Publishers"].as_array()?.iter().find(|p| {
+        p["TargetPort"].as_u64() == Some(port) && p["PublishedPort"].as_u64().unwrap_or(0) > 0
+    })?;
     let ip = match publisher["URL"].as_str().unwrap_or("") {
         "" | "0.0.0.0" => "127.0.0.1".to_string(),
         "::" => "[::1]".to_string(),
@@ -334,7 +348,8 @@ fn http_get(url: &str, timeout: Duration) -> Result<u16, String> {
         .map_err(|e| format!("cannot resolve {authority}: {e}"))?
         .collect();
     let addr = addrs.first().ok_or("no address")?;
-    let mut stream = TcpStream::connect_timeout(addr, timeout).map_err(|e| format!("connect: {e}"))?;
+    let mut stream =
+        TcpStream::connect_timeout(addr, timeout).map_err(|e| format!("connect: {e}"))?;
     let _ = stream.set_read_timeout(Some(timeout));
     let _ = stream.set_write_timeout(Some(timeout));
     let request = format!(
@@ -369,7 +384,11 @@ fn table(rows: &[Row]) -> String {
             [
                 r.service.clone(),
                 r.state.clone(),
-                if r.health.is_empty() { "-".into() } else { r.health.clone() },
+                if r.health.is_empty() {
+                    "-".into()
+                } else {
+                    r.health.clone()
+                },
                 r.endpoint.clone().unwrap_or_else(|| "-".into()),
                 r.result.clone(),
                 r.ms.map_or("-".into(), |ms| format!("{ms}ms")),
@@ -421,13 +440,20 @@ fn write_evidence(engine: &Engine, dir: &Path, rows: &[Row]) -> Result<(), Strin
     for r in rows {
         let (state, logs) = match &r.id {
             Some(id) => (
-                engine.inspect(id).map(|v| v["State"].clone()).unwrap_or(Value::Null),
+                engine
+                    .inspect(id)
+                    .map(|v| v["State"].clone())
+                    .unwrap_or(Value::Null),
                 engine.logs(id, 100).unwrap_or_default(),
             ),
             None => (Value::Null, String::new()),
         };
         let health = json!({ "service": r.service, "state": state, "smoke": row_json(r) });
-        put(dir, &format!("{}.health.json", r.service), &(serde_json::to_string_pretty(&health).unwrap_or_default() + "\n"))?;
+        put(
+            dir,
+            &format!("{}.health.json", r.service),
+            &(serde_json::to_string_pretty(&health).unwrap_or_default() + "\n"),
+        )?;
         put(dir, &format!("{}.log", r.service), &logs)?;
     }
     Ok(())

@@ -127,7 +127,10 @@ fn bytes(v: &Value) -> Option<i64> {
         return Some(n);
     }
     let s = v.as_str()?.trim().to_ascii_lowercase();
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len()));
+    let (num, unit) = s.split_at(
+        s.find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(s.len()),
+    );
     let n: f64 = num.parse().ok()?;
     let mult = match unit.trim_end_matches('b') {
         "" => 1.0,
@@ -199,18 +202,28 @@ pub fn mismatches(
         if nnp { "1" } else { "0" }.into(),
         inspect["no_new_privs"].to_string(),
     );
-    let unconfined = privileged || opts.iter().any(|o| o.replace(':', "=") == "seccomp=unconfined");
+    let unconfined = privileged
+        || opts
+            .iter()
+            .any(|o| o.replace(':', "=") == "seccomp=unconfined");
     check(
         "seccomp mode",
         if unconfined { "0" } else { "2" }.into(),
         inspect["seccomp"].to_string(),
     );
     let mounts = inspect["mounts"].as_array().cloned().unwrap_or_default();
-    for t in s["tmpfs"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+    for t in s["tmpfs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
         let path = t.split(':').next().unwrap_or(t);
         let m = mounts.iter().find(|m| m["path"].as_str() == Some(path));
         match m {
-            None => other.push(format!("{service}: tmpfs {path}: not mounted in the container")),
+            None => other.push(format!(
+                "{service}: tmpfs {path}: not mounted in the container"
+            )),
             Some(m) if m["writable"].as_bool() != Some(true) => other.push(format!(
                 "{service}: tmpfs {path} is not writable by the service's user (uid {uid}); \
                  mode {}, owner {}",
@@ -221,10 +234,18 @@ pub fn mismatches(
     }
     let limits = &s["deploy"]["resources"]["limits"];
     if let Some(mem) = bytes(&limits["memory"]) {
-        check("memory limit", mem.to_string(), inspect["memory_limit"].to_string());
+        check(
+            "memory limit",
+            mem.to_string(),
+            inspect["memory_limit"].to_string(),
+        );
     }
     if let Some(pids) = limits["pids"].as_i64().filter(|p| *p > 0) {
-        check("pids limit", pids.to_string(), inspect["pids_limit"].to_string());
+        check(
+            "pids limit",
+            pids.to_string(),
+            inspect["pids_limit"].to_string(),
+        );
     }
     let cpus = limits["cpus"]
         .as_f64()
@@ -257,7 +278,9 @@ pub fn mismatches(
             .unwrap_or_default();
         let name = target.rsplit('/').next().unwrap_or(target);
         match secrets.iter().find(|m| m["name"].as_str() == Some(name)) {
-            None => other.push(format!("{service}: secret {name} is not under /run/secrets")),
+            None => other.push(format!(
+                "{service}: secret {name} is not under /run/secrets"
+            )),
             Some(m) if m["readable"].as_bool() != Some(true) => other.push(format!(
                 "{service}: secret {name} is not readable by the service's user (uid {uid})"
             )),
@@ -270,9 +293,16 @@ pub fn mismatches(
         .flatten()
         .filter_map(Value::as_str)
         .collect();
-    for key in s["environment"].as_object().into_iter().flatten().map(|(k, _)| k) {
+    for key in s["environment"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, _)| k)
+    {
         if !env.contains(&key.as_str()) {
-            other.push(format!("{service}: environment variable {key} is not set in the container"));
+            other.push(format!(
+                "{service}: environment variable {key} is not set in the container"
+            ));
         }
     }
     out.extend(other);

@@ -34,7 +34,14 @@ pub fn limits(standin: &StandIn) -> HostLimits {
     .and_then(|s| s.trim().parse().ok())
     .unwrap_or(1.0);
     let nofile_hard = run_ok(
-        docker().args(["run", "--rm", "--network", "none", &standin.image, "inspect"]),
+        docker().args([
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            &standin.image,
+            "inspect",
+        ]),
         Duration::from_secs(60),
     )
     .ok()

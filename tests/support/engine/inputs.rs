@@ -76,7 +76,12 @@ pub fn supply(root: &Path, dir: &Path, compose: &str) -> Result<Inputs, String> 
     }
 
     // Secrets taken from the environment: the operator sets the variable (in `.env`).
-    for secret in doc["secrets"].as_object().into_iter().flatten().map(|(_, s)| s) {
+    for secret in doc["secrets"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(_, s)| s)
+    {
         if let Some(var) = secret["environment"].as_str()
             && !set.contains(var)
             && !inputs.variables.iter().any(|v| v == var)

@@ -90,7 +90,13 @@ impl Engine {
     pub fn compose(&self, dir: &std::path::Path) -> Command {
         let mut cmd = Command::new(&self.compose[0]);
         cmd.args(&self.compose[1..]).current_dir(dir).env_clear();
-        for var in ["PATH", "HOME", "DOCKER_HOST", "DOCKER_CONFIG", "DOCKER_CONTEXT"] {
+        for var in [
+            "PATH",
+            "HOME",
+            "DOCKER_HOST",
+            "DOCKER_CONFIG",
+            "DOCKER_CONTEXT",
+        ] {
             if let Some(v) = std::env::var_os(var) {
                 cmd.env(var, v);
             }
@@ -180,7 +186,9 @@ pub struct EngineLock {
     _file: File,
 }
 
-pub const LOCK_WAIT: Duration = Duration::from_secs(900);
+/// How long a project waits for the engine lock: every other engine test of every binary and
+/// checkout may run first.
+pub const LOCK_WAIT: Duration = Duration::from_secs(3600);
 
 impl EngineLock {
     pub fn acquire() -> EngineLock {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -72,6 +72,7 @@ impl Project {
     /// under a unique project name; nothing runs until [`Project::up`].
     pub fn new(engine: &'static Engine, label: &str, out_dir: &Path, file: &str) -> Project {
         let lock = EngineLock::acquire();
+        let started = Instant::now();
         remove_leftovers();
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let slug: String = label
@@ -94,7 +95,10 @@ impl Project {
         let out_name = out_dir.file_name().expect("the build directory has a name");
         let dir = root.join(out_name);
         fs::create_dir_all(&dir).expect("create the project directory");
-        for entry in fs::read_dir(out_dir).expect("read the build directory").flatten() {
+        for entry in fs::read_dir(out_dir)
+            .expect("read the build directory")
+            .flatten()
+        {
             if entry.file_type().is_ok_and(|t| t.is_file()) {
                 fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy the build");
             }
@@ -144,8 +148,26 @@ impl Project {
             String::from_utf8_lossy(&config.stderr)
         );
         project.model = serde_json::from_slice(&config.stdout).expect("config is JSON");
-        project.standin = StandIn::build(&needs(&project.model))
-            .unwrap_or_else(|e| panic!("{e}"));
+        // The file's networks have fixed names: one left by a killed test run is removed; one
+        // that is not a test's is never touched, and the test stops.
+        for (key, net) in project.model["networks"].as_object().into_iter().flatten() {
+            if net["external"].as_bool() == Some(true) {
+                continue;
+            }
+            let name = net["name"].as_str().unwrap_or(key);
+            match network_project(name) {
+                None => {}
+                Some(owner) if owner.starts_with(PROJECT_PREFIX) => {
+                    remove_networks(&[name.to_string()]);
+                }
+                Some(owner) => panic!(
+                    "{}: network `{name}` exists (project {owner:?}) and was not created by an \
+                     engine test; the test will not touch it",
+                    project.name
+                ),
+            }
+        }
+        project.standin = StandIn::build(&needs(&project.model)).unwrap_or_else(|e| panic!("{e}"));
         project.limits = host::limits(&project.standin);
         for (service, s) in services(&project.model) {
             project.serve.insert(service.clone(), serve_for(s));
@@ -159,8 +181,16 @@ impl Project {
             }
         }
         for (service, why) in &project.unstartable {
-            machine_limit(&format!("{}: `{service}` cannot start here: {why}", project.name));
+            machine_limit(&format!(
+                "{}: `{service}` cannot start here: {why}",
+                project.name
+            ));
         }
+        eprintln!(
+            "{}: prepared in {:?} (inputs, compose config, stand-in image, host limits)",
+            project.name,
+            started.elapsed()
+        );
         project
     }
 
@@ -253,11 +283,13 @@ impl Project {
                     ));
                 }
             }
-            let cpus = s["deploy"]["resources"]["limits"]["cpus"].as_f64().or_else(|| {
-                s["deploy"]["resources"]["limits"]["cpus"]
-                    .as_str()
-                    .and_then(|c| c.parse().ok())
-            });
+            let cpus = s["deploy"]["resources"]["limits"]["cpus"]
+                .as_f64()
+                .or_else(|| {
+                    s["deploy"]["resources"]["limits"]["cpus"]
+                        .as_str()
+                        .and_then(|c| c.parse().ok())
+                });
             let clamp_cpus = cpus.filter(|c| *c > self.limits.ncpu);
             let gpu = s["deploy"]["resources"]["reservations"]["devices"]
                 .as_array()
@@ -265,7 +297,11 @@ impl Project {
             if clamp_cpus.is_some() || gpu {
                 yaml.push_str("    deploy:\n      resources:\n");
                 if let Some(c) = clamp_cpus {
-                    let _ = writeln!(yaml, "        limits:\n          cpus: {:.2}", self.limits.ncpu);
+                    let _ = writeln!(
+                        yaml,
+                        "        limits:\n          cpus: {:.2}",
+                        self.limits.ncpu
+                    );
                     adjustments.push(format!(
                         "{name}: cpus {c} lowered to {}: the engine refuses a CPU limit above \
                          the host's {} CPUs",
@@ -302,6 +338,7 @@ impl Project {
             services.to_vec()
         };
         let secs = timeout.as_secs().max(1).to_string();
+        let started = Instant::now();
         let out = run(
             self.compose()
                 .args(["up", "-d", "--wait", "--wait-timeout", &secs, "--no-color"])
@@ -309,6 +346,12 @@ impl Project {
             timeout + Duration::from_secs(120),
         )?;
         if out.status.success() {
+            eprintln!(
+                "{}: up --wait of {} services in {:?}",
+                self.name,
+                list.len(),
+                started.elapsed()
+            );
             return Ok(());
         }
         Err(format!(
@@ -360,11 +403,8 @@ impl Project {
     /// Runs the stand-in inside a service's container (as the container's user).
     pub fn exec(&self, service: &str, args: &[&str], timeout: Duration) -> Output {
         let id = self.container_id(service);
-        run(
-            docker().args(["exec", &id, PROGRAM]).args(args),
-            timeout,
-        )
-        .unwrap_or_else(|e| panic!("{}: {e}", self.name))
+        run(docker().args(["exec", &id, PROGRAM]).args(args), timeout)
+            .unwrap_or_else(|e| panic!("{}: {e}", self.name))
     }
 
     /// `standin inspect` inside a service's container.
@@ -391,15 +431,67 @@ impl Project {
 
     /// Services whose healthcheck the stand-in could not exercise (it printed `not exercised`).
     pub fn not_exercised(&self) -> BTreeSet<String> {
-        self.containers()
-            .keys()
-            .filter(|s| {
-                self.health_log(s)
-                    .iter()
-                    .any(|o| o.contains("standin: not exercised"))
+        let ids: BTreeMap<String, String> = self
+            .containers()
+            .into_iter()
+            .filter_map(|(s, r)| Some((r["ID"].as_str()?.to_string(), s)))
+            .collect();
+        if ids.is_empty() {
+            return BTreeSet::new();
+        }
+        // One `docker inspect` for every container.
+        let out = run_ok(
+            docker().arg("inspect").args(ids.keys()),
+            Duration::from_secs(120),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let all: Vec<Value> = serde_json::from_str(&out).expect("docker inspect is JSON");
+        all.iter()
+            .filter(|c| {
+                c["State"]["Health"]["Log"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|e| {
+                        e["Output"]
+                            .as_str()
+                            .is_some_and(|o| o.contains("standin: not exercised"))
+                    })
             })
-            .cloned()
+            .filter_map(|c| {
+                let id = c["Id"].as_str()?;
+                ids.iter()
+                    .find(|(short, _)| id.starts_with(short.as_str()))
+                    .map(|(_, s)| s.clone())
+            })
             .collect()
+    }
+
+    /// `standin inspect` in each of `services`, eight containers at a time.
+    pub fn inspect_all(&self, services: &[String]) -> BTreeMap<String, Value> {
+        let out = Mutex::new(BTreeMap::new());
+        let next = Mutex::new(0usize);
+        std::thread::scope(|scope| {
+            for _ in 0..8.min(services.len()) {
+                scope.spawn(|| {
+                    loop {
+                        let i = {
+                            let mut n = next.lock().unwrap_or_else(|e| e.into_inner());
+                            *n += 1;
+                            *n - 1
+                        };
+                        let Some(service) = services.get(i) else {
+                            break;
+                        };
+                        let v = self.inspect(service);
+                        out.lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .insert(service.clone(), v);
+                    }
+                });
+            }
+        });
+        out.into_inner().unwrap_or_else(|e| e.into_inner())
     }
 
     /// One line per container that is not running and healthy, with its last health output and
@@ -491,6 +583,7 @@ impl Project {
             );
             return;
         }
+        let started = Instant::now();
         if self.up_once {
             let out = run(
                 self.compose()
@@ -509,29 +602,31 @@ impl Project {
         }
         // Compose can lose a race with the engine removing endpoints under load ("network ...
         // has active endpoints"): remove what is left of the project's networks again.
-        for _ in 0..10 {
-            let left = run_ok(
-                docker().args([
-                    "network",
-                    "ls",
-                    "-q",
-                    "--filter",
-                    &format!("label=com.docker.compose.project={}", self.name),
-                ]),
-                Duration::from_secs(30),
-            )
-            .unwrap_or_default();
-            let ids: Vec<&str> = left.split_whitespace().collect();
-            if ids.is_empty() {
-                break;
-            }
-            let _ = run(docker().args(["network", "rm"]).args(&ids), Duration::from_secs(60));
-            std::thread::sleep(Duration::from_secs(1));
-        }
+        let left = run_ok(
+            docker().args([
+                "network",
+                "ls",
+                "-q",
+                "--filter",
+                &format!("label=com.docker.compose.project={}", self.name),
+            ]),
+            Duration::from_secs(30),
+        )
+        .unwrap_or_default();
+        remove_networks(
+            &left
+                .split_whitespace()
+                .map(String::from)
+                .collect::<Vec<_>>(),
+        );
         for (kind, name) in std::mem::take(&mut self.created) {
-            let _ = run(docker().args([kind.as_str(), "rm", &name]), Duration::from_secs(60));
+            let _ = run(
+                docker().args([kind.as_str(), "rm", &name]),
+                Duration::from_secs(60),
+            );
         }
         let _ = fs::remove_dir_all(&self.root);
+        eprintln!("{}: down in {:?}", self.name, started.elapsed());
     }
 }
 
@@ -582,7 +677,10 @@ pub fn serve_for(s: &Value) -> Serve {
         }
     }
     for e in s["expose"].as_array().into_iter().flatten() {
-        let text = e.as_str().map(String::from).unwrap_or_else(|| e.to_string());
+        let text = e
+            .as_str()
+            .map(String::from)
+            .unwrap_or_else(|| e.to_string());
         let (port, proto) = text.split_once('/').unwrap_or((&text, "tcp"));
         if proto == "tcp"
             && let Ok(p) = port.parse()
@@ -618,7 +716,12 @@ pub fn serve_for(s: &Value) -> Serve {
 /// `localhost:P`, `/dev/tcp/127.0.0.1/P`.
 fn local_ports(text: &str) -> BTreeSet<u16> {
     let mut ports = BTreeSet::new();
-    for prefix in ["127.0.0.1:", "localhost:", "/dev/tcp/127.0.0.1/", "/dev/tcp/localhost/"] {
+    for prefix in [
+        "127.0.0.1:",
+        "localhost:",
+        "/dev/tcp/127.0.0.1/",
+        "/dev/tcp/localhost/",
+    ] {
         for (i, _) in text.match_indices(prefix) {
             let digits: String = text[i + prefix.len()..]
                 .chars()
@@ -670,19 +773,65 @@ fn remove_leftovers() {
         let _ = run(docker().args(["rm", "-f", "-v"]).args(&containers), t);
     }
     let volumes = project_of(
-        &format!("{{{{.Name}}}} {{{{.Label \"com.docker.compose.project\"}}}} {{{{.Label \"{TEST_LABEL}\"}}}}"),
+        &format!(
+            "{{{{.Name}}}} {{{{.Label \"com.docker.compose.project\"}}}} {{{{.Label \"{TEST_LABEL}\"}}}}"
+        ),
         &["volume", "ls"],
     );
     if !volumes.is_empty() {
         let _ = run(docker().args(["volume", "rm", "-f"]).args(&volumes), t);
     }
     let networks = project_of(
-        &format!("{{{{.ID}}}} {{{{.Label \"com.docker.compose.project\"}}}} {{{{.Label \"{TEST_LABEL}\"}}}}"),
+        &format!(
+            "{{{{.ID}}}} {{{{.Label \"com.docker.compose.project\"}}}} {{{{.Label \"{TEST_LABEL}\"}}}}"
+        ),
         &["network", "ls"],
     );
-    for n in networks {
-        let _ = run(docker().args(["network", "rm", &n]), t);
+    remove_networks(&networks);
+}
+
+/// Removes networks, retrying while the engine still detaches endpoints of containers just
+/// removed ("has active endpoints").
+fn remove_networks(ids: &[String]) {
+    let mut left: Vec<String> = ids.to_vec();
+    for _ in 0..20 {
+        if left.is_empty() {
+            return;
+        }
+        let _ = run(
+            docker().args(["network", "rm"]).args(&left),
+            Duration::from_secs(60),
+        );
+        left.retain(|n| {
+            run(
+                docker().args(["network", "inspect", n]),
+                Duration::from_secs(30),
+            )
+            .is_ok_and(|o| o.status.success())
+        });
+        if !left.is_empty() {
+            std::thread::sleep(Duration::from_millis(500));
+        }
     }
+    eprintln!("networks not removable: {left:?}");
+}
+
+/// The compose project label of a network, if the network exists.
+fn network_project(name: &str) -> Option<String> {
+    let o = run(
+        docker().args([
+            "network",
+            "inspect",
+            "--format",
+            "{{index .Labels \"com.docker.compose.project\"}}",
+            name,
+        ]),
+        Duration::from_secs(30),
+    )
+    .ok()?;
+    o.status
+        .success()
+        .then(|| String::from_utf8_lossy(&o.stdout).trim().to_string())
 }
 
 /// The directory of a committed build in the repository (e.g. `pmoves`).

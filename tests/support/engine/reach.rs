@@ -30,7 +30,10 @@ pub fn bridged(model: &Value) -> BTreeSet<String> {
 pub fn networks_of(s: &Value) -> BTreeSet<String> {
     match &s["networks"] {
         Value::Object(m) => m.keys().cloned().collect(),
-        Value::Array(a) => a.iter().filter_map(|n| n.as_str().map(String::from)).collect(),
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|n| n.as_str().map(String::from))
+            .collect(),
         _ => BTreeSet::from(["default".to_string()]),
     }
 }
@@ -86,20 +89,64 @@ pub fn expected(model: &Value, among: &BTreeSet<String>) -> Matrix {
         .collect()
 }
 
-/// Each service's addresses on its networks (`docker inspect`).
-pub fn addresses(project: &Project, among: &BTreeSet<String>) -> BTreeMap<String, Vec<String>> {
+/// Each service's addresses on its networks (`docker inspect`): engine network name -> address.
+pub fn addresses(
+    project: &Project,
+    among: &BTreeSet<String>,
+) -> BTreeMap<String, BTreeMap<String, String>> {
+    let ids: Vec<String> = among.iter().map(|s| project.container_id(s)).collect();
+    // One `docker inspect` for all of them, in the order asked.
+    let out = run_ok(docker().arg("inspect").args(&ids), Duration::from_secs(120))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let all: Vec<Value> = serde_json::from_str(&out).expect("docker inspect is JSON");
     among
         .iter()
-        .map(|s| {
-            let ips = project.docker_inspect(s)["NetworkSettings"]["Networks"]
+        .zip(&all)
+        .map(|(s, c)| {
+            let ips = c["NetworkSettings"]["Networks"]
                 .as_object()
                 .into_iter()
                 .flatten()
-                .filter_map(|(_, n)| n["IPAddress"].as_str().filter(|ip| !ip.is_empty()))
-                .map(String::from)
+                .filter_map(|(net, n)| {
+                    let ip = n["IPAddress"].as_str().filter(|ip| !ip.is_empty())?;
+                    Some((net.clone(), ip.to_string()))
+                })
                 .collect();
             (s.clone(), ips)
         })
+        .collect()
+}
+
+/// The engine networks among `addresses` on which the host holds an address (its gateway can be
+/// bound): only their subnets are routed locally. A packet to any other subnet, from a container
+/// not on it, would follow the host's own default route out of the machine, so it is never sent.
+fn host_routed(addresses: &BTreeMap<String, BTreeMap<String, String>>) -> BTreeSet<String> {
+    let nets: BTreeSet<&String> = addresses.values().flat_map(|m| m.keys()).collect();
+    nets.into_iter()
+        .filter(|net| {
+            run_ok(
+                docker().args([
+                    "network",
+                    "inspect",
+                    "--format",
+                    "{{json .IPAM.Config}}",
+                    net,
+                ]),
+                Duration::from_secs(30),
+            )
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(t.trim()).ok())
+            .and_then(|c| {
+                let gw = c[0]["Gateway"]
+                    .as_str()
+                    .filter(|g| !g.is_empty())
+                    .map(String::from)
+                    .or_else(|| first_address(c[0]["Subnet"].as_str()?))?;
+                TcpListener::bind((gw.as_str(), 0)).ok()
+            })
+            .is_some()
+        })
+        .cloned()
         .collect()
 }
 
@@ -117,7 +164,9 @@ const SECOND: Duration = Duration::from_millis(5000);
 /// A connection that does not answer within the first timeout counts as blocked, except where
 /// `recheck(S, T)` holds (where a block would be a finding): those are probed again with five
 /// seconds each, so a loaded machine's slow answer is not taken for a block. A reach is never
-/// second-guessed: one connection that succeeded is proof.
+/// second-guessed: one connection that succeeded is proof. An address on a subnet the host does
+/// not route (a bridge without a host address) is probed only from containers on that subnet:
+/// from anywhere else the packet would leave the machine by the host's default route.
 pub fn measured(
     project: &Project,
     among: &BTreeSet<String>,
@@ -125,6 +174,7 @@ pub fn measured(
     recheck: &(dyn Fn(&str, &str) -> bool + Sync),
 ) -> Matrix {
     let ips = addresses(project, among);
+    let routed_here = host_routed(&ips);
     let result = Mutex::new(Matrix::new());
     let sources: Vec<&String> = among.iter().collect();
     let next = Mutex::new(0usize);
@@ -140,7 +190,10 @@ pub fn measured(
                     let Some(source) = sources.get(i) else { break };
                     let mut targets: Vec<Target> = Vec::new();
                     for t in among.iter().filter(|t| t != source) {
-                        for ip in &ips[t] {
+                        for (net, ip) in &ips[t] {
+                            if !routed_here.contains(net) && !ips[*source].contains_key(net) {
+                                continue;
+                            }
                             for port in &project.serve[t].ports {
                                 targets.push((t.clone(), ip.clone(), *port));
                             }
@@ -228,7 +281,13 @@ pub fn gateway_listeners(project: &Project) -> Vec<GatewayListener> {
     for (key, net) in project.model["networks"].as_object().into_iter().flatten() {
         let name = net["name"].as_str().unwrap_or(key);
         let Ok(text) = run_ok(
-            docker().args(["network", "inspect", "--format", "{{json .IPAM.Config}}", name]),
+            docker().args([
+                "network",
+                "inspect",
+                "--format",
+                "{{json .IPAM.Config}}",
+                name,
+            ]),
             Duration::from_secs(30),
         ) else {
             continue;
@@ -263,27 +322,38 @@ fn first_address(subnet: &str) -> Option<String> {
     Some(std::net::Ipv4Addr::from(u32::from(ip) + 1).to_string())
 }
 
-/// Which gateway listeners each service can reach by the networks: the host's address on
-/// network N is reached from a service on N, and from any service with a non-internal network
-/// (its default route leads to the host).
+/// Which gateway listeners each service can reach: the host's address on network N is reached
+/// from a service on N, and from any service with a default route (it leads to the host). A
+/// service on a non-internal network has one; whether a service on internal networks only has
+/// one is the engine's choice, read from inside it (`default_route`, from `standin inspect`).
 pub fn expected_gateways(
     model: &Value,
     among: &BTreeSet<String>,
     listeners: &[GatewayListener],
+    default_route: &BTreeMap<String, bool>,
 ) -> Matrix {
     among
         .iter()
         .map(|s| {
             let nets = networks_of(&model["services"][s]);
-            let routed = nets.iter().any(|n| !internal(model, n));
+            let routed = routed(model, s) || default_route.get(s).copied().unwrap_or(false);
             let reached = listeners
                 .iter()
-                .filter(|l| host_address(model, &l.network) && (routed || nets.contains(&l.network)))
+                .filter(|l| {
+                    host_address(model, &l.network) && (routed || nets.contains(&l.network))
+                })
                 .map(|l| l.name.clone())
                 .collect();
             (s.clone(), reached)
         })
         .collect()
+}
+
+/// Whether a service has a network that is not internal (a way out by the compose model).
+pub fn routed(model: &Value, service: &str) -> bool {
+    networks_of(&model["services"][service])
+        .iter()
+        .any(|n| !internal(model, n))
 }
 
 /// The differences between two matrices, one line each (empty when equal).
@@ -295,10 +365,14 @@ pub fn diff(expected: &Matrix, measured: &Matrix) -> Vec<String> {
         let e = expected.get(s).unwrap_or(&empty);
         let m = measured.get(s).unwrap_or(&empty);
         for t in e.difference(m) {
-            lines.push(format!("{s} -> {t}: the networks say reachable, measured blocked"));
+            lines.push(format!(
+                "{s} -> {t}: the networks say reachable, measured blocked"
+            ));
         }
         for t in m.difference(e) {
-            lines.push(format!("{s} -> {t}: the networks say blocked, measured reachable"));
+            lines.push(format!(
+                "{s} -> {t}: the networks say blocked, measured reachable"
+            ));
         }
     }
     lines

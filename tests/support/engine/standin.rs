@@ -134,7 +134,14 @@ fn compile(dir: &Path) -> Result<PathBuf, String> {
     let program = dir.join("standin");
     run_ok(
         Command::new(rustc())
-            .args(["--edition", "2024", "-C", "opt-level=2", "-C", "strip=debuginfo"])
+            .args([
+                "--edition",
+                "2024",
+                "-C",
+                "opt-level=2",
+                "-C",
+                "strip=debuginfo",
+            ])
             .arg(source_dir().join("main.rs"))
             .arg("-o")
             .arg(&program),
