@@ -551,6 +551,7 @@ impl Code {
             Code::UnusedInput => "An `input` that no string of the stack interpolates.",
             Code::EnvironmentSecretReadOnly => {
                 "A secret with `environment=` on a service whose root filesystem is read-only: Compose copies such secrets into the container, which a read-only root refuses at `up`."
+            }
             Code::TmpfsNotWritable => {
                 "A tmpfs of a non-root service that is not owned by its user (outside /tmp)."
             }

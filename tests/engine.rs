@@ -7,8 +7,9 @@
 //! `CAP_SYS_RESOURCE` (a privileged container cannot start), the CPU count (a `cpus` limit above
 //! it is refused), and no GPU (device reservations are reset by the override).
 //!
-//! Needs a running engine (`scripts/engine.sh`); skipped loudly without one, a failure with
-//! `PMOVESC_REQUIRE_ENGINE=1` (CI).
+//! Needs a running engine (`scripts/engine.sh`); without one they fail, as any test whose oracle
+//! is missing (`tests/support/skip.rs`), unless `PMOVESC_ALLOW_SKIPS=1`. Projects are isolated
+//! from every other test's on the same engine (`tests/support/engine/isolate.rs`).
 
 mod support;
 
@@ -28,7 +29,12 @@ const UP: Duration = Duration::from_secs(240);
 /// container's `standin inspect` printed.
 fn up_and_check(label: &str, out: &str, file: &str) -> Option<(Project, Inspected)> {
     let engine = engine::engine(label)?;
-    let mut p = Project::new(engine, label, &build_dir(out), file);
+    let stacks = if out == "pmoves" {
+        "stacks"
+    } else {
+        "examples/design/stack"
+    };
+    let mut p = Project::new(engine, label, &build_dir(stacks), &build_dir(out), file);
     if let Err(e) = p.up(&[], UP) {
         panic!("{e}");
     }
@@ -118,12 +124,18 @@ fn smoke_design(p: &Project) {
     };
     let (code, out) = run(&["agents", "data", "edge", "workers"], "30");
     assert_eq!(code, Some(0), "smoke on the groups that run here:\n{out}");
-    for endpoint in [
-        "http://127.0.0.1:8091/healthz",
-        "http://127.0.0.1:8080/",
-        "http://127.0.0.1:8087/health",
-    ] {
-        assert!(out.contains(endpoint), "smoke probes {endpoint}:\n{out}");
+    // The host ports are the engine's choice (the isolation override publishes on ephemeral
+    // ports); the design example publishes archon, gateway-edge and hi-rag's endpoints.
+    let endpoints = p.published_endpoints();
+    assert!(
+        endpoints.len() >= 3,
+        "the design example publishes three http-get endpoints: {endpoints:?}"
+    );
+    for (service, endpoint) in &endpoints {
+        assert!(
+            out.contains(endpoint.as_str()),
+            "smoke probes {service} at {endpoint}:\n{out}"
+        );
     }
     if !p.unstartable.is_empty() {
         // Everything else is healthy already; the privileged service never will be.

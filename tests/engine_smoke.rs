@@ -4,8 +4,9 @@
 //! one that only waits for it to start; and `smoke` passing on the healthy project, then failing
 //! (exit 1, naming the service) once a stand-in is told to go unhealthy.
 //!
-//! Needs a running engine (`scripts/engine.sh`); skipped loudly without one, a failure with
-//! `PMOVESC_REQUIRE_ENGINE=1` (CI).
+//! Needs a running engine (`scripts/engine.sh`); without one they fail, as any test whose oracle
+//! is missing (`tests/support/skip.rs`), unless `PMOVESC_ALLOW_SKIPS=1`. Projects are isolated
+//! from every other test's on the same engine (`tests/support/engine/isolate.rs`).
 
 mod support;
 
@@ -41,7 +42,8 @@ fn up(label: &str) -> Option<(Project, tempfile::TempDir)> {
     let engine = engine::engine(label)?;
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = build_stack(tmp.path());
-    let mut p = Project::new(engine, label, &out, "docker-compose.hardened.yml");
+    let stack = support::manifest_dir().join(STACK);
+    let mut p = Project::new(engine, label, &stack, &out, "docker-compose.hardened.yml");
     p.serve.get_mut("slow-db").expect("slow-db").healthy_after = Some(LATE);
     if let Err(e) = p.up(&[], Duration::from_secs(120)) {
         panic!("{e}");
@@ -122,7 +124,11 @@ fn smoke(p: &Project, extra: &[&str]) -> Output {
             "--project",
             &p.name,
         ])
-        .args(["--timeout", "20"])
+        .args(if extra.contains(&"--timeout") {
+            &[][..]
+        } else {
+            &["--timeout", "20"][..]
+        })
         .args(extra)
         .current_dir(support::manifest_dir())
         .output()
@@ -163,8 +169,13 @@ fn smoke_passes_on_a_healthy_project_and_names_the_service_that_goes_unhealthy()
             "{s} log evidence"
         );
     }
+    // The stack publishes api on 127.0.0.1:48180; the isolation override lets the engine pick
+    // the host port, so concurrent test runs never collide.
+    let port = p
+        .published_port("api", 8080)
+        .expect("api's 8080 is published");
     assert!(
-        out.contains("http://127.0.0.1:48180/healthz") && out.contains("HTTP 200"),
+        out.contains(&format!("http://127.0.0.1:{port}/healthz")) && out.contains("HTTP 200"),
         "the published endpoint of api is probed from the host:\n{out}"
     );
     let json = smoke(&p, &["--format", "json"]);
@@ -229,17 +240,29 @@ fn smoke_without_a_project_of_the_profile_is_a_clear_error() {
     let Some(_) = engine::engine("smoke without a project") else {
         return;
     };
-    // No test project may run meanwhile (one of the published profile would be found).
-    let _lock = engine::EngineLock::acquire();
+    // A profile of its own (its file name unique to this process), so that no project of
+    // another test on the same engine runs it.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let profile = format!("nobody-runs-{}", std::process::id());
+    let stack = std::fs::read_to_string(support::manifest_dir().join(STACK).join("stack.kdl"))
+        .expect("read the ordering stack");
+    std::fs::write(
+        tmp.path().join("stack.kdl"),
+        format!("{stack}\nprofile \"{profile}\" source=\"image\" hardened=#true\n"),
+    )
+    .expect("write the stack");
     let o = pmovesc()
-        .args(["smoke", STACK, "--profile", "published", "--timeout", "1"])
-        .current_dir(support::manifest_dir())
+        .args(["smoke"])
+        .arg(tmp.path())
+        .args(["--profile", &profile, "--timeout", "1"])
         .output()
         .expect("run pmovesc smoke");
     let out = text(&o);
     assert_eq!(o.status.code(), Some(2), "{out}");
     assert!(
-        out.contains("no compose project runs docker-compose.published.yml"),
+        out.contains(&format!(
+            "no compose project runs docker-compose.{profile}.yml"
+        )),
         "{out}"
     );
 }

@@ -43,9 +43,27 @@ pub fn parse_url(url: &str) -> Option<Url> {
     Some(Url { host, port, path })
 }
 
+/// The port to connect to for `port` on `host`: a loopback port the engine tests moved (a
+/// service on the host's network shares the host's ports with other tests' projects) is read
+/// from `STANDIN_PORT_MAP` (`9100=41234,...`); any other is itself.
+pub fn mapped_port(host: &str, port: u16) -> u16 {
+    if !matches!(host, "127.0.0.1" | "localhost" | "::1") {
+        return port;
+    }
+    std::env::var("STANDIN_PORT_MAP")
+        .ok()
+        .and_then(|map| {
+            map.split(',').find_map(|pair| {
+                let (from, to) = pair.split_once('=')?;
+                (from.trim().parse::<u16>().ok()? == port).then(|| to.trim().parse().ok())?
+            })
+        })
+        .unwrap_or(port)
+}
+
 /// GETs the URL; the response status, or why there is none.
 pub fn get(url: &Url, timeout: Duration) -> Result<u16, String> {
-    let addrs = (url.host.as_str(), url.port)
+    let addrs = (url.host.as_str(), mapped_port(&url.host, url.port))
         .to_socket_addrs()
         .map_err(|e| format!("cannot resolve {}: {e}", url.host))?;
     let mut last = format!("{} resolves to no address", url.host);

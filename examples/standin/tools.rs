@@ -159,10 +159,12 @@ fn tcp_connect(target: &str) -> ExitCode {
     let Some((host, port)) = target.split_once('/') else {
         return not_exercised("bash", &[target.to_string()]);
     };
-    let addr = port
-        .parse::<u16>()
-        .ok()
-        .and_then(|p| (host, p).to_socket_addrs().ok()?.next());
+    let addr = port.parse::<u16>().ok().and_then(|p| {
+        (host, crate::http::mapped_port(host, p))
+            .to_socket_addrs()
+            .ok()?
+            .next()
+    });
     let Some(addr) = addr else {
         println!("standin: bash /dev/tcp/{target}: cannot resolve");
         return ExitCode::from(1);

@@ -33,28 +33,21 @@ pub fn profile_model(
     };
     let output = pmovesc::compile(&sources, &options);
     // Warnings are the build's business; only errors stop here.
-    let errors = pmovesc::Output {
-        diagnostics: output
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == pmovesc::diag::Severity::Error)
-            .cloned()
-            .collect(),
-        ..Default::default()
-    };
-    if report(&sources, &errors, common) {
+    let errors: Vec<pmovesc::diag::Diagnostic> = output
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == pmovesc::diag::Severity::Error)
+        .cloned()
+        .collect();
+    if report(&sources, &errors, common).errors > 0 {
         return Err(ExitCode::from(2));
     }
-    let Some((file, compose)) = output.models.into_iter().next() else {
+    let Some((file, model)) = output.models.into_iter().next() else {
         eprintln!("error: profile `{profile}` produced no compose file");
         return Err(ExitCode::from(2));
     };
-    let model = serde_json::to_value(&compose).map_err(|e| {
-        eprintln!("error: cannot read the compose model: {e}");
-        ExitCode::from(2)
-    })?;
     Ok(ProfileModel {
-        project: compose.name.clone(),
+        project: model["name"].as_str().unwrap_or_default().to_string(),
         model,
         file,
     })

@@ -1,7 +1,8 @@
 //! The operator's inputs of a generated compose file, supplied the way an operator would before
-//! `up`: every required variable (`${VAR:?message}`) in the project's `.env`, every env file
-//! the services name, every file secret. A generated example file (`NAME.example` beside the
-//! compose file) is the starting point where one exists.
+//! `up`: the declared inputs by `pmovesc secrets init` (run by the project, see
+//! `project::Project::new`), then every other required variable (`${VAR:?message}`) in the
+//! project's `.env`, every env file the services name, every file secret. A generated example
+//! file (`NAME.example` beside the compose file) is the starting point where one exists.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -19,10 +20,6 @@ pub struct Inputs {
     pub env_files: Vec<(String, bool)>,
     /// Secret files written, relative to the project directory.
     pub secrets: Vec<String>,
-    /// External networks the file expects to exist (`name:` of `external: true` networks).
-    pub external_networks: Vec<String>,
-    /// External volumes the file expects to exist.
-    pub external_volumes: Vec<String>,
 }
 
 /// Supplies the inputs of `compose` (the file's text) in `dir`, which holds the compose file;
@@ -32,8 +29,11 @@ pub fn supply(root: &Path, dir: &Path, compose: &str) -> Result<Inputs, String> 
         serde_saphyr::from_str(compose).map_err(|e| format!("compose file is not YAML: {e}"))?;
     let mut inputs = Inputs::default();
 
-    // `.env`: the example's lines, then each required variable it does not set.
-    let example = fs::read_to_string(dir.join(".env.example")).unwrap_or_default();
+    // `.env`: what `pmovesc secrets init` wrote (declared inputs), else the example's lines;
+    // then each required variable it does not set.
+    let example = fs::read_to_string(dir.join(".env"))
+        .or_else(|_| fs::read_to_string(dir.join(".env.example")))
+        .unwrap_or_default();
     let mut env = example.clone();
     let set: BTreeSet<String> = example
         .lines()
@@ -60,7 +60,9 @@ pub fn supply(root: &Path, dir: &Path, compose: &str) -> Result<Inputs, String> 
                 .as_str()
                 .or_else(|| entry["path"].as_str())
                 .unwrap_or_default();
-            if !path.is_empty() {
+            // A path with `${` is the declared inputs' check entry (`inputs.check.env` once its
+            // variable is set): Compose resolves it, and `secrets init` set the variable.
+            if !path.is_empty() && !path.contains("${") {
                 env_files.insert(path.to_string());
             }
         }
@@ -105,16 +107,6 @@ pub fn supply(root: &Path, dir: &Path, compose: &str) -> Result<Inputs, String> 
         }
     }
 
-    for (kind, list) in [
-        ("networks", &mut inputs.external_networks),
-        ("volumes", &mut inputs.external_volumes),
-    ] {
-        for (key, def) in doc[kind].as_object().into_iter().flatten() {
-            if def["external"].as_bool() == Some(true) {
-                list.push(default_of(def["name"].as_str().unwrap_or(key)));
-            }
-        }
-    }
     Ok(inputs)
 }
 

@@ -1,13 +1,16 @@
 //! The real Docker Engine for tests: finding it (and Compose), running its commands with a time
-//! bound, and the machine-wide lock every engine test holds while its project runs.
+//! bound. Engine tests of any number of processes and checkouts share one engine at once: every
+//! project is isolated (`isolate`), and only leftovers of dead test processes are removed.
 //!
 //! The pieces, for any test that needs a running container:
 //!
-//! - [`engine`]: the engine and the Compose command (`docker compose` or `docker-compose`), or a
-//!   loud skip; with `PMOVESC_REQUIRE_ENGINE=1` (set by `.ci/run`) a missing engine fails;
+//! - [`engine`]: the engine and the Compose command (`docker compose` or `docker-compose`); a
+//!   missing engine fails the test through the skip helper unless `PMOVESC_ALLOW_SKIPS=1`;
 //! - [`standin::StandIn`]: the stand-in image every service runs on (built here, from nothing);
 //! - [`project::Project`]: one generated compose file brought up under a unique project name
-//!   with the operator's inputs supplied and the stand-in override, then `down -v`;
+//!   with the operator's inputs supplied, the isolation and stand-in overrides, then `down -v`;
+//! - [`isolate`]: the project's lease, its leased subnets, renamed networks and volumes and
+//!   ephemeral host ports, so that concurrent projects never collide;
 //! - [`expect`]: what the compose model says a container enforces, against `standin inspect`;
 //! - [`reach`]: the reachability matrix the networks imply, and the one measured with
 //!   `standin probe` from inside every container.
@@ -17,6 +20,7 @@
 pub mod expect;
 pub mod host;
 pub mod inputs;
+pub mod isolate;
 pub mod project;
 pub mod reach;
 pub mod standin;
@@ -37,7 +41,10 @@ fn require_engine() -> bool {
     std::env::var("PMOVESC_REQUIRE_ENGINE").is_ok_and(|v| v == "1")
 }
 
-/// The engine, or `None` after a loud `SKIPPED` line (a failure with `PMOVESC_REQUIRE_ENGINE=1`).
+/// The engine, or `None` when it cannot run here and skips are allowed. A missing engine goes
+/// through the skip helper ([`super::skip::oracle_missing`]): it fails the test unless
+/// `PMOVESC_ALLOW_SKIPS=1`, and always with `PMOVESC_REQUIRE_ORACLES=1` or
+/// `PMOVESC_REQUIRE_ENGINE=1` (both set by `.ci/run`).
 pub fn engine(test: &str) -> Option<&'static Engine> {
     static FOUND: OnceLock<Result<Engine, String>> = OnceLock::new();
     match FOUND.get_or_init(find) {
@@ -46,9 +53,9 @@ pub fn engine(test: &str) -> Option<&'static Engine> {
             if require_engine() {
                 panic!("{test}: {why} (PMOVESC_REQUIRE_ENGINE=1); start it with scripts/engine.sh");
             }
-            eprintln!(
-                "\n!!!!!!!! SKIPPED: {test}: {why}; start one with scripts/engine.sh !!!!!!!!\n"
-            );
+            super::skip::oracle_missing(&format!(
+                "the Docker Engine ({why}; start it with scripts/engine.sh)"
+            ));
             None
         }
     }
@@ -178,24 +185,17 @@ pub fn work_dir() -> PathBuf {
     dir
 }
 
-/// The machine-wide engine lock. Generated files use fixed network names and subnets
-/// (`pmoves_api`, 172.30.1.0/24), so two projects of them cannot run at once on one engine, in
-/// this test binary, another one, or another checkout: every project holds this lock from before
-/// it creates anything until after `down`.
+/// A machine-wide named lock (an advisory lock on a file in the temp directory), for work that
+/// must not run twice at once on one machine: building the stand-in image. Engine projects take
+/// none: they are isolated from each other instead (`isolate`).
 pub struct EngineLock {
     _file: File,
 }
 
-/// How long a project waits for the engine lock: every other engine test of every binary and
-/// checkout may run first.
-pub const LOCK_WAIT: Duration = Duration::from_secs(3600);
+/// How long a named lock is waited for.
+pub const LOCK_WAIT: Duration = Duration::from_secs(600);
 
 impl EngineLock {
-    pub fn acquire() -> EngineLock {
-        Self::acquire_named("pmovesc-engine.lock")
-    }
-
-    /// A lock of the same kind under another name (e.g. the stand-in image build's).
     pub fn acquire_named(name: &str) -> EngineLock {
         let path = std::env::temp_dir().join(name);
         let file = File::options()
@@ -212,7 +212,7 @@ impl EngineLock {
                     std::thread::sleep(Duration::from_millis(200));
                 }
                 Err(e) => panic!(
-                    "the engine lock {} was not free within {LOCK_WAIT:?}: {e:?}",
+                    "the lock {} was not free within {LOCK_WAIT:?}: {e:?}",
                     path.display()
                 ),
             }

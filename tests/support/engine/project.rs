@@ -1,7 +1,9 @@
 //! One generated compose file on the engine: a copy of its build directory with the operator's
-//! inputs supplied, the stand-in override (the only difference from the shipped file, plus the
-//! machine-limit adjustments it says aloud), a unique project name, `up --wait`, commands inside
-//! its containers, and `down -v` (also when the test fails).
+//! inputs supplied, the isolation override (names, subnets and host ports of this project only:
+//! `isolate`), the stand-in override (image, entrypoint, pull policy, plus the machine-limit
+//! adjustments it says aloud), a unique project name, `up --wait`, commands inside its
+//! containers, and `down -v` (also when the test fails). Projects of any number of test
+//! processes share one engine safely.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -16,8 +18,9 @@ use serde_json::Value;
 
 use super::host::{self, HostLimits};
 use super::inputs::{self, Inputs};
+use super::isolate::{self, ISOLATION_FILE, Lease};
 use super::standin::{Needs, PROGRAM, StandIn};
-use super::{Engine, EngineLock, docker, json_records, machine_limit, run, run_ok, work_dir};
+use super::{Engine, docker, json_records, machine_limit, run, run_ok, work_dir};
 
 /// The port every stand-in on a bridge network also listens on, so reachability is measured for
 /// services that declare no port too (no generated file uses it).
@@ -62,18 +65,27 @@ pub struct Project {
     down_done: bool,
     /// Container IDs by service, read once after each `up` (`compose ps` is slow on big files).
     ids: Mutex<Option<BTreeMap<String, String>>>,
-    _lock: EngineLock,
+    /// Loopback ports moved for services on the host's network: service -> shipped -> used.
+    pub moved_ports: BTreeMap<String, BTreeMap<u16, u16>>,
+    /// The subnets this project's networks use, leased until it is dropped.
+    pub subnets: Vec<Lease>,
+    /// The lease on the project's name: while held, no other test takes it for a leftover.
+    _lease: Lease,
 }
 
 pub const OVERRIDE_FILE: &str = "docker-compose.engine-test.yml";
 
 impl Project {
     /// Prepares `file` of the build in `out_dir` (e.g. `pmoves/`, `docker-compose.hardened.yml`)
-    /// under a unique project name; nothing runs until [`Project::up`].
-    pub fn new(engine: &'static Engine, label: &str, out_dir: &Path, file: &str) -> Project {
-        let lock = EngineLock::acquire();
+    /// of the stack `stacks` under a unique project name; nothing runs until [`Project::up`].
+    pub fn new(
+        engine: &'static Engine,
+        label: &str,
+        stacks: &Path,
+        out_dir: &Path,
+        file: &str,
+    ) -> Project {
         let started = Instant::now();
-        remove_leftovers();
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let slug: String = label
             .chars()
@@ -90,6 +102,8 @@ impl Project {
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::SeqCst)
         );
+        let lease = isolate::lease_project(&name);
+        remove_leftovers();
         let root = work_dir().join(&name);
         let _ = fs::remove_dir_all(&root);
         let out_name = out_dir.file_name().expect("the build directory has a name");
@@ -102,6 +116,24 @@ impl Project {
             if entry.file_type().is_ok_and(|t| t.is_file()) {
                 fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy the build");
             }
+        }
+        // Declared inputs: generated the way an operator does it, for every group.
+        if dir.join("inputs.example.env").is_file() {
+            let out = run(
+                std::process::Command::new(env!("CARGO_BIN_EXE_pmovesc"))
+                    .args(["secrets", "init"])
+                    .arg(stacks)
+                    .arg("-o")
+                    .arg(&dir)
+                    .current_dir(super::super::manifest_dir()),
+                Duration::from_secs(120),
+            )
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(
+                out.status.success(),
+                "{name}: pmovesc secrets init failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         let text = fs::read_to_string(dir.join(file)).expect("read the compose file");
         let inputs = inputs::supply(&root, &dir, &text).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -128,43 +160,34 @@ impl Project {
             up_once: false,
             down_done: false,
             ids: Mutex::new(None),
-            _lock: lock,
+            moved_ports: BTreeMap::new(),
+            subnets: Vec::new(),
+            _lease: lease,
         };
-        for net in project.inputs.external_networks.clone() {
-            project.create_external("network", &net);
-        }
-        for vol in project.inputs.external_volumes.clone() {
-            project.create_external("volume", &vol);
-        }
-        let config = project
-            .compose_shipped()
-            .args(["config", "--format", "json"])
-            .output()
-            .expect("run compose config");
-        assert!(
-            config.status.success(),
-            "{}: compose rejects {file} with the inputs supplied:\n{}",
-            project.name,
-            String::from_utf8_lossy(&config.stderr)
-        );
-        project.model = serde_json::from_slice(&config.stdout).expect("config is JSON");
-        // The file's networks have fixed names: one left by a killed test run is removed; one
-        // that is not a test's is never touched, and the test stops.
-        for (key, net) in project.model["networks"].as_object().into_iter().flatten() {
-            if net["external"].as_bool() == Some(true) {
-                continue;
-            }
-            let name = net["name"].as_str().unwrap_or(key);
-            match network_project(name) {
-                None => {}
-                Some(owner) if owner.starts_with(PROJECT_PREFIX) => {
-                    remove_networks(&[name.to_string()]);
-                }
-                Some(owner) => panic!(
-                    "{}: network `{name}` exists (project {owner:?}) and was not created by an \
-                     engine test; the test will not touch it",
-                    project.name
-                ),
+        // The shipped file alone, then with the isolation override: the model the tests hold.
+        let shipped = project.config(&[]);
+        let loopback: BTreeMap<String, BTreeSet<u16>> = services(&shipped)
+            .filter(|(_, s)| s["network_mode"].as_str() == Some("host"))
+            .map(|(n, s)| (n.clone(), serve_for(s).ports))
+            .collect();
+        let isolation = isolate::isolation(&project.name, &shipped, &loopback);
+        fs::write(project.dir.join(ISOLATION_FILE), &isolation.yaml)
+            .expect("write the isolation override");
+        project.subnets = isolation.subnets;
+        project.moved_ports = isolation.moved_ports;
+        project.model = project.config(&["-f", ISOLATION_FILE]);
+        // External networks and volumes (renamed to this project's by the isolation override)
+        // are created as an operator would.
+        for kind in ["networks", "volumes"] {
+            let external: Vec<String> = project.model[kind]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(_, d)| d["external"].as_bool() == Some(true))
+                .map(|(k, d)| d["name"].as_str().unwrap_or(k).to_string())
+                .collect();
+            for name in external {
+                project.create_external(kind.trim_end_matches('s'), &name);
             }
         }
         project.standin = StandIn::build(&needs(&project.model)).unwrap_or_else(|e| panic!("{e}"));
@@ -218,17 +241,78 @@ impl Project {
         cmd
     }
 
-    fn compose_shipped(&self) -> std::process::Command {
+    /// `config --format json` of the shipped file and `extra` arguments (more `-f` files).
+    fn config(&self, extra: &[&str]) -> Value {
+        let out = run(
+            self.compose_base()
+                .args(extra)
+                .args(["--profile", "*", "config", "--format", "json"]),
+            Duration::from_secs(120),
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", self.name));
+        assert!(
+            out.status.success(),
+            "{}: compose rejects {} {extra:?} with the inputs supplied:\n{}",
+            self.name,
+            self.file,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("config is JSON")
+    }
+
+    /// A compose command on the shipped file and the overrides, every profile enabled.
+    pub fn compose(&self) -> std::process::Command {
         let mut cmd = self.compose_base();
-        cmd.args(["--profile", "*"]);
+        cmd.args(["-f", ISOLATION_FILE, "-f", OVERRIDE_FILE, "--profile", "*"]);
         cmd
     }
 
-    /// A compose command on the shipped file and the override, every profile enabled.
-    pub fn compose(&self) -> std::process::Command {
-        let mut cmd = self.compose_base();
-        cmd.args(["-f", OVERRIDE_FILE, "--profile", "*"]);
-        cmd
+    /// The host port the engine published a service's container port on (ephemeral: the
+    /// isolation override lets the engine choose).
+    pub fn published_port(&self, service: &str, target: u16) -> Option<u16> {
+        self.containers().get(service)?["Publishers"]
+            .as_array()?
+            .iter()
+            .find(|p| p["TargetPort"].as_u64() == Some(u64::from(target)))
+            .and_then(|p| p["PublishedPort"].as_u64())
+            .filter(|p| *p > 0)
+            .and_then(|p| u16::try_from(p).ok())
+    }
+
+    /// The host URL of every running service's `http-get` endpoint that is published on a host
+    /// port (the port the engine chose), as `pmovesc smoke` probes it: service -> URL.
+    pub fn published_endpoints(&self) -> BTreeMap<String, String> {
+        let containers = self.containers();
+        let mut out = BTreeMap::new();
+        for (name, s) in services(&self.model) {
+            let Some(url) = s["labels"][pmovesc::targets::compose::lower::PROBE_LABEL].as_str()
+            else {
+                continue;
+            };
+            let Some(rest) = url.strip_prefix("http://") else {
+                continue;
+            };
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let Some(port) = authority
+                .rsplit_once(':')
+                .and_then(|(_, p)| p.parse::<u64>().ok())
+            else {
+                continue;
+            };
+            let published = containers
+                .get(name)
+                .and_then(|c| c["Publishers"].as_array())
+                .into_iter()
+                .flatten()
+                .find(|p| p["TargetPort"].as_u64() == Some(port))
+                .and_then(|p| p["PublishedPort"].as_u64())
+                .filter(|p| *p > 0);
+            if let Some(published) = published {
+                let path = if path.is_empty() { "/" } else { path };
+                out.insert(name.clone(), format!("http://127.0.0.1:{published}{path}"));
+            }
+        }
+        out
     }
 
     /// Writes the override for the current [`Serve`] settings; returns its text.
@@ -248,7 +332,9 @@ impl Project {
             if serve.loopback {
                 words.extend(["--bind".into(), "127.0.0.1".into()]);
             }
+            let moved = self.moved_ports.get(name);
             for p in &serve.ports {
+                let p = moved.and_then(|m| m.get(p)).unwrap_or(p);
                 words.extend(["--port".into(), p.to_string()]);
             }
             for h in &serve.health {
@@ -618,6 +704,7 @@ impl Project {
                 .split_whitespace()
                 .map(String::from)
                 .collect::<Vec<_>>(),
+            20,
         );
         for (kind, name) in std::mem::take(&mut self.created) {
             let _ = run(
@@ -750,29 +837,29 @@ fn tail(text: &str, lines: usize) -> String {
 }
 
 /// Removes what killed engine-test runs left behind: containers, volumes and networks of
-/// projects named `pmovesc-test-*`, and networks a test created (its label). Called with the
-/// engine lock held, so no live test owns any of them.
+/// projects named `pmovesc-test-*` (or labelled by a test) whose lease no live test holds.
+/// Another live test's project is never touched.
 fn remove_leftovers() {
     let t = Duration::from_secs(120);
-    let project_of = |format: &str, kind: &[&str]| -> Vec<String> {
+    let leftovers = |format: &str, kind: &[&str]| -> Vec<String> {
         run_ok(docker().args(kind).args(["--format", format]), t)
             .unwrap_or_default()
             .lines()
             .filter_map(|l| {
                 let (id, rest) = l.split_once(' ')?;
-                let ours = rest.split(' ').any(|p| p.starts_with(PROJECT_PREFIX));
-                ours.then(|| id.to_string())
+                let owner = rest.split(' ').find(|p| p.starts_with(PROJECT_PREFIX))?;
+                isolate::is_leftover(owner).then(|| id.to_string())
             })
             .collect()
     };
-    let containers = project_of(
+    let containers = leftovers(
         "{{.ID}} {{.Label \"com.docker.compose.project\"}}",
         &["ps", "-a"],
     );
     if !containers.is_empty() {
         let _ = run(docker().args(["rm", "-f", "-v"]).args(&containers), t);
     }
-    let volumes = project_of(
+    let volumes = leftovers(
         &format!(
             "{{{{.Name}}}} {{{{.Label \"com.docker.compose.project\"}}}} {{{{.Label \"{TEST_LABEL}\"}}}}"
         ),
@@ -781,20 +868,22 @@ fn remove_leftovers() {
     if !volumes.is_empty() {
         let _ = run(docker().args(["volume", "rm", "-f"]).args(&volumes), t);
     }
-    let networks = project_of(
+    let networks = leftovers(
         &format!(
             "{{{{.ID}}}} {{{{.Label \"com.docker.compose.project\"}}}} {{{{.Label \"{TEST_LABEL}\"}}}}"
         ),
         &["network", "ls"],
     );
-    remove_networks(&networks);
+    remove_networks(&networks, 1);
 }
 
-/// Removes networks, retrying while the engine still detaches endpoints of containers just
-/// removed ("has active endpoints").
-fn remove_networks(ids: &[String]) {
+/// Removes networks, retrying (`attempts` times) while the engine still detaches endpoints of
+/// containers just removed ("has active endpoints"). Docker 20.10 sometimes keeps a stale
+/// endpoint for good (no container, nothing to disconnect): such a network stays until the
+/// daemon restarts; it holds its subnet, which the next lease skips.
+fn remove_networks(ids: &[String], attempts: usize) {
     let mut left: Vec<String> = ids.to_vec();
-    for _ in 0..20 {
+    for _ in 0..attempts {
         if left.is_empty() {
             return;
         }
@@ -813,25 +902,9 @@ fn remove_networks(ids: &[String]) {
             std::thread::sleep(Duration::from_millis(500));
         }
     }
-    eprintln!("networks not removable: {left:?}");
-}
-
-/// The compose project label of a network, if the network exists.
-fn network_project(name: &str) -> Option<String> {
-    let o = run(
-        docker().args([
-            "network",
-            "inspect",
-            "--format",
-            "{{index .Labels \"com.docker.compose.project\"}}",
-            name,
-        ]),
-        Duration::from_secs(30),
-    )
-    .ok()?;
-    o.status
-        .success()
-        .then(|| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    if attempts > 1 {
+        eprintln!("networks not removable (a stale endpoint of the engine): {left:?}");
+    }
 }
 
 /// The directory of a committed build in the repository (e.g. `pmoves`).
