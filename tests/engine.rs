@@ -124,8 +124,8 @@ fn smoke_design(p: &Project) {
     };
     let (code, out) = run(&["agents", "data", "edge", "workers"], "30");
     assert_eq!(code, Some(0), "smoke on the groups that run here:\n{out}");
-    // The host ports are the engine's choice (the isolation override publishes on ephemeral
-    // ports); the design example publishes archon, gateway-edge and hi-rag's endpoints.
+    // The host ports are leased per project (the isolation override); the design example
+    // publishes archon, gateway-edge and hi-rag's endpoints.
     let endpoints = p.published_endpoints();
     assert!(
         endpoints.len() >= 3,

@@ -10,8 +10,8 @@
 //!   renames every network and every named volume the file fixes (`name: pmoves_api`) to one
 //!   under the project's name, gives every subnet a /24 leased for the project's lifetime from
 //!   [`LEASE_POOL`] (one no other project holds and no existing network uses), and publishes every
-//!   host port on an ephemeral port of the same host address (the engine picks it; tests read it
-//!   back from `ps`);
+//!   host port on a port of [`PORT_POOL`] leased the same way, on the same host address (tests
+//!   read it back from `ps`);
 //! - a service on the host's network (`network_mode: host`) cannot be renamed away from a fixed
 //!   port: its stand-in listens on a free loopback port instead and its healthcheck tools follow
 //!   the `STANDIN_PORT_MAP` the override sets (`9100=41234`), so its healthcheck still runs.
@@ -157,17 +157,37 @@ pub fn lease_subnets(n: usize) -> Vec<Lease> {
     );
 }
 
-/// A loopback port free now (the kernel's choice); the stand-in binds it a moment later.
-pub fn free_loopback_port() -> u16 {
-    let l = TcpListener::bind(("127.0.0.1", 0)).expect("bind an ephemeral loopback port");
-    l.local_addr().expect("local address").port()
+/// The host ports test projects publish on: below the kernel's ephemeral range (32768 and up
+/// by default, where Docker 20.10's own allocator picks "ephemeral" host ports without asking
+/// the kernel, and so collides with sockets other processes hold) and above the ports the
+/// generated files publish.
+pub const PORT_POOL: std::ops::Range<u16> = 20_000..32_000;
+
+/// A host port on `ip` that no other live project holds and that is free now (a bind to it
+/// succeeds), leased until the lease is dropped.
+pub fn lease_port(ip: &str) -> (u16, Lease) {
+    let ip = if ip.is_empty() { "0.0.0.0" } else { ip };
+    let span = PORT_POOL.end - PORT_POOL.start;
+    let start = (std::process::id() % u32::from(span)) as u16;
+    for i in 0..span {
+        let port = PORT_POOL.start + (start + i) % span;
+        let Some(lease) = try_lease("ports", &port.to_string()) else {
+            continue;
+        };
+        // Free on this address and on every address (a wildcard bind collides with both).
+        if TcpListener::bind((ip, port)).is_ok() && TcpListener::bind(("0.0.0.0", port)).is_ok() {
+            return (port, lease);
+        }
+    }
+    panic!("no free host port in {PORT_POOL:?} for {ip}");
 }
 
 /// What the isolation override gave a project: its text, the leases it holds, and the loopback
 /// ports moved for services on the host's network (service -> shipped port -> port used).
 pub struct Isolation {
     pub yaml: String,
-    pub subnets: Vec<Lease>,
+    /// The leases the project holds: its subnets and host ports.
+    pub leases: Vec<Lease>,
     pub moved_ports: BTreeMap<String, BTreeMap<u16, u16>>,
 }
 
@@ -189,8 +209,8 @@ pub fn isolation(
         .filter(|(_, n)| n["external"].as_bool() != Some(true))
         .map(|(_, n)| ipv4_configs(n).len())
         .sum();
-    let subnets = lease_subnets(subnet_count);
-    let mut next = subnets.iter();
+    let mut leases = lease_subnets(subnet_count);
+    let mut next = 0;
     let mut networks_yaml = String::new();
     for (key, net) in networks.into_iter().flatten() {
         assert!(
@@ -210,7 +230,8 @@ pub fn isolation(
         if net["external"].as_bool() != Some(true) && !configs.is_empty() {
             entry.push_str("    ipam:\n      config: !override\n");
             for _ in configs {
-                let lease = next.next().expect("a subnet leased per config");
+                let lease = &leases[next];
+                next += 1;
                 let _ = writeln!(entry, "        - subnet: {}", q(&lease.name));
             }
         }
@@ -251,7 +272,12 @@ pub fn isolation(
             entry.push_str("    ports: !override\n");
             for p in ports {
                 let _ = writeln!(entry, "      - target: {}", p["target"]);
-                if let Some(ip) = p["host_ip"].as_str().filter(|ip| !ip.is_empty()) {
+                let ip = p["host_ip"].as_str().unwrap_or_default();
+                // Also where the file leaves the host port to the engine: its allocator races.
+                let (port, lease) = lease_port(ip);
+                let _ = writeln!(entry, "        published: \"{port}\"");
+                leases.push(lease);
+                if !ip.is_empty() {
                     let _ = writeln!(entry, "        host_ip: {}", q(ip));
                 }
                 if let Some(proto) = p["protocol"].as_str() {
@@ -263,8 +289,14 @@ pub fn isolation(
             }
         }
         if let Some(list) = loopback_ports.get(name).filter(|l| !l.is_empty()) {
-            let moved: BTreeMap<u16, u16> =
-                list.iter().map(|p| (*p, free_loopback_port())).collect();
+            let moved: BTreeMap<u16, u16> = list
+                .iter()
+                .map(|p| {
+                    let (port, lease) = lease_port("127.0.0.1");
+                    leases.push(lease);
+                    (*p, port)
+                })
+                .collect();
             let map = moved
                 .iter()
                 .map(|(from, to)| format!("{from}={to}"))
@@ -284,7 +316,7 @@ pub fn isolation(
     }
     Isolation {
         yaml,
-        subnets,
+        leases,
         moved_ports,
     }
 }

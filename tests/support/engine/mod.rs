@@ -10,7 +10,7 @@
 //! - [`project::Project`]: one generated compose file brought up under a unique project name
 //!   with the operator's inputs supplied, the isolation and stand-in overrides, then `down -v`;
 //! - [`isolate`]: the project's lease, its leased subnets, renamed networks and volumes and
-//!   ephemeral host ports, so that concurrent projects never collide;
+//!   leased host ports, so that concurrent projects never collide;
 //! - [`expect`]: what the compose model says a container enforces, against `standin inspect`;
 //! - [`reach`]: the reachability matrix the networks imply, and the one measured with
 //!   `standin probe` from inside every container.

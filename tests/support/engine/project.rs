@@ -67,8 +67,8 @@ pub struct Project {
     ids: Mutex<Option<BTreeMap<String, String>>>,
     /// Loopback ports moved for services on the host's network: service -> shipped -> used.
     pub moved_ports: BTreeMap<String, BTreeMap<u16, u16>>,
-    /// The subnets this project's networks use, leased until it is dropped.
-    pub subnets: Vec<Lease>,
+    /// The subnets and host ports this project uses, leased until it is dropped.
+    pub leases: Vec<Lease>,
     /// The lease on the project's name: while held, no other test takes it for a leftover.
     _lease: Lease,
 }
@@ -161,7 +161,7 @@ impl Project {
             down_done: false,
             ids: Mutex::new(None),
             moved_ports: BTreeMap::new(),
-            subnets: Vec::new(),
+            leases: Vec::new(),
             _lease: lease,
         };
         // The shipped file alone, then with the isolation override: the model the tests hold.
@@ -173,7 +173,7 @@ impl Project {
         let isolation = isolate::isolation(&project.name, &shipped, &loopback);
         fs::write(project.dir.join(ISOLATION_FILE), &isolation.yaml)
             .expect("write the isolation override");
-        project.subnets = isolation.subnets;
+        project.leases = isolation.leases;
         project.moved_ports = isolation.moved_ports;
         project.model = project.config(&["-f", ISOLATION_FILE]);
         // External networks and volumes (renamed to this project's by the isolation override)
@@ -267,8 +267,8 @@ impl Project {
         cmd
     }
 
-    /// The host port the engine published a service's container port on (ephemeral: the
-    /// isolation override lets the engine choose).
+    /// The host port a service's container port is published on (leased by the isolation
+    /// override, read back from the engine).
     pub fn published_port(&self, service: &str, target: u16) -> Option<u16> {
         self.containers().get(service)?["Publishers"]
             .as_array()?
