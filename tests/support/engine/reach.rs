@@ -336,7 +336,11 @@ pub fn expected_gateways(
         .iter()
         .map(|s| {
             let nets = networks_of(&model["services"][s]);
-            let routed = routed(model, s) || default_route.get(s).copied().unwrap_or(false);
+            // A default route leads to the host only through a bridge on which the host holds
+            // an address (`inhibit_ipv4` takes it away: the route then leads nowhere).
+            let via_default = default_route.get(s).copied().unwrap_or(false)
+                && nets.iter().any(|n| host_address(model, n));
+            let routed = routed(model, s) || via_default;
             let reached = listeners
                 .iter()
                 .filter(|l| {
