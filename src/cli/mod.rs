@@ -11,9 +11,9 @@ use pmovesc::output::fs;
 
 pub mod audit;
 pub mod build;
-pub mod fmt;
 pub mod doctor;
 pub mod engine;
+pub mod fmt;
 pub mod graph;
 pub mod import;
 pub mod pin;
