@@ -29,7 +29,9 @@ fn corpus() -> Option<PathBuf> {
         .filter(|d| d.join("PROVENANCE.md").is_file())
         .unwrap_or_else(|| support::manifest_dir().join("../shared/corpus/pmoves-upstream"));
     if dir.join("pmoves/docker-compose.yml").is_file() {
-        Some(dir)
+        // Absolute: `pmovesc import` runs in a temporary directory, and CI's
+        // PMOVESC_SCHEMAS_DIR may be relative (`../shared/schemas`).
+        Some(std::fs::canonicalize(&dir).unwrap_or(dir))
     } else {
         support::oracle_missing(&format!("the upstream compose corpus {}", dir.display()));
         None
