@@ -4,29 +4,10 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
-
-fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("PMOVESC_CORPUS_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("PMOVESC_SCHEMAS_DIR")
-                .map(|s| PathBuf::from(s).join("../corpus/pmoves-upstream"))
-        })
-        .filter(|d| d.join("PROVENANCE.md").is_file())
-        .unwrap_or_else(|| support::manifest_dir().join("../shared/corpus/pmoves-upstream"));
-    if dir.join("pmoves/docker-compose.yml").is_file() {
-        // Absolute: `pmovesc import` runs in a temporary directory, and CI's
-        // PMOVESC_SCHEMAS_DIR may be relative (`../shared/schemas`).
-        Some(std::fs::canonicalize(&dir).unwrap_or(dir))
-    } else {
-        support::oracle_missing(&format!("the upstream compose corpus {}", dir.display()));
-        None
-    }
-}
 
 /// Runs `pmovesc import` in `dir`; returns the exit status, the JSON diagnostics and stderr.
 fn import(dir: &Path, args: &[&str]) -> (bool, Vec<Value>, String) {
@@ -55,7 +36,9 @@ fn messages<'a>(diags: &'a [Value], code: &str) -> Vec<&'a str> {
 
 #[test]
 fn base_and_hardened_overlay_report_the_four_services_defined_nowhere() {
-    let Some(corpus) = corpus() else { return };
+    let Some(corpus) = support::upstream_corpus() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let pmoves = corpus.join("pmoves");
     let base = pmoves.join("docker-compose.yml");
@@ -104,7 +87,9 @@ fn base_and_hardened_overlay_report_the_four_services_defined_nowhere() {
 
 #[test]
 fn the_base_file_reports_the_known_defects() {
-    let Some(corpus) = corpus() else { return };
+    let Some(corpus) = support::upstream_corpus() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let base = corpus.join("pmoves/docker-compose.yml");
     let out = dir.path().join("stacks");
@@ -157,7 +142,9 @@ fn the_base_file_reports_the_known_defects() {
 
 #[test]
 fn agentgym_reports_its_undefined_dependency_and_agents_images_the_undeclared_network() {
-    let Some(corpus) = corpus() else { return };
+    let Some(corpus) = support::upstream_corpus() else {
+        return;
+    };
     let pmoves = corpus.join("pmoves");
     let dir = tempfile::tempdir().unwrap();
     let base = pmoves.join("docker-compose.yml");

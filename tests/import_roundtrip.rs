@@ -17,27 +17,6 @@ use std::process::Command;
 
 use serde_json::Value;
 
-/// `../shared/corpus/pmoves-upstream`, `$PMOVESC_CORPUS_DIR`, or the corpus beside
-/// `$PMOVESC_SCHEMAS_DIR` (as the KDL suite is found).
-fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("PMOVESC_CORPUS_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("PMOVESC_SCHEMAS_DIR")
-                .map(|s| PathBuf::from(s).join("../corpus/pmoves-upstream"))
-        })
-        .filter(|d| d.join("PROVENANCE.md").is_file())
-        .unwrap_or_else(|| support::manifest_dir().join("../shared/corpus/pmoves-upstream"));
-    if dir.join("pmoves/docker-compose.yml").is_file() {
-        // Absolute: `pmovesc import` runs in a temporary directory, and CI's
-        // PMOVESC_SCHEMAS_DIR may be relative (`../shared/schemas`).
-        Some(std::fs::canonicalize(&dir).unwrap_or(dir))
-    } else {
-        support::oracle_missing(&format!("the upstream compose corpus {}", dir.display()));
-        None
-    }
-}
-
 fn fixtures() -> PathBuf {
     support::manifest_dir().join("tests/fixtures/compose")
 }
@@ -517,7 +496,9 @@ fn every_upstream_compose_file_that_parses_on_its_own_round_trips() {
     if !have_compose() {
         return;
     }
-    let Some(corpus) = corpus() else { return };
+    let Some(corpus) = support::upstream_corpus() else {
+        return;
+    };
     // What an upstream checkout has and the repository does not: the four env files of the
     // base file (empty is fine), a `.env` one level up, and the two variables it requires.
     let prepare = |dir: &Path| {

@@ -24,6 +24,28 @@ pub fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The upstream compose corpus: `$PMOVESC_CORPUS_DIR`, the corpus beside
+/// `$PMOVESC_SCHEMAS_DIR` (as the KDL suite is found), or `../shared/corpus/pmoves-upstream`.
+/// Absolute, since `pmovesc import` runs in a temporary directory and CI's
+/// `PMOVESC_SCHEMAS_DIR` may be relative (`../shared/schemas`). A missing corpus goes through
+/// the skip helper.
+pub fn upstream_corpus() -> Option<PathBuf> {
+    let dir = std::env::var_os("PMOVESC_CORPUS_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("PMOVESC_SCHEMAS_DIR")
+                .map(|s| PathBuf::from(s).join("../corpus/pmoves-upstream"))
+        })
+        .filter(|d| d.join("PROVENANCE.md").is_file())
+        .unwrap_or_else(|| manifest_dir().join("../shared/corpus/pmoves-upstream"));
+    if dir.join("pmoves/docker-compose.yml").is_file() {
+        Some(std::fs::canonicalize(&dir).unwrap_or(dir))
+    } else {
+        oracle_missing(&format!("the upstream compose corpus {}", dir.display()));
+        None
+    }
+}
+
 /// `../shared/schemas`, or `$PMOVESC_SCHEMAS_DIR`.
 pub fn schemas_dir() -> PathBuf {
     std::env::var_os("PMOVESC_SCHEMAS_DIR")
